@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {IImpactPools} from "../interfaces/IImpactPools.sol";
+
+/// @title RejectingBeneficiary
+/// @notice A site wallet that refuses ETH until told otherwise, then withdraws what was credited to it.
+contract RejectingBeneficiary {
+    bool public accepting;
+
+    /// @notice Starts or stops accepting ETH.
+    function setAccepting(bool value) external {
+        accepting = value;
+    }
+
+    /// @notice Withdraws the ETH credited to this wallet by `pools`.
+    function withdrawFrom(IImpactPools pools) external returns (uint256) {
+        return pools.withdrawCredit(address(0));
+    }
+
+    receive() external payable {
+        require(accepting, "RejectingBeneficiary: not accepting");
+    }
+}

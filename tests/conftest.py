@@ -1,0 +1,254 @@
+"""Shared fixtures: accounts named by role, a fresh deployment per module, a pool factory.
+
+Every test runs in isolation (`fn_isolation`): Brownie snapshots the chain before each test and reverts after.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pytest
+from brownie import (
+    ZERO_ADDRESS,
+    FeeOnTransferToken,
+    ImpactPools,
+    MilestoneCertifier,
+    MockStablecoin,
+    SiteRegistry,
+    accounts,
+    chain,
+)
+
+from impact.encoding import to_bytes32
+
+DAY = 24 * 60 * 60
+PRICE_ETH = 10**16  # 0.01 ETH per token
+PRICE_USDC = 10 * 10**6  # 10 USDC per token (6 decimals)
+XIANJU_WDPA = 555_000_001  # sample value, not Xianju National Park's real WDPA number
+ETH = ZERO_ADDRESS
+
+
+class Status:
+    NONE, CANDIDATE, GREEN_LISTED, SUSPENDED, WITHDRAWN = range(5)
+
+
+class Failure:
+    NONE, GOAL_NOT_REACHED, MILESTONE_MISSED, SITE_WITHDRAWN = range(4)
+
+
+@pytest.fixture(autouse=True)
+def isolation(fn_isolation):
+    pass
+
+
+# --- accounts, by role ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def programme():
+    return accounts[0]
+
+
+@pytest.fixture(scope="session")
+def oracles():
+    return accounts[1:4]
+
+
+@pytest.fixture(scope="session")
+def oracle1(oracles):
+    return oracles[0]
+
+
+@pytest.fixture(scope="session")
+def oracle2(oracles):
+    return oracles[1]
+
+
+@pytest.fixture(scope="session")
+def oracle3(oracles):
+    return oracles[2]
+
+
+@pytest.fixture(scope="session")
+def alice():
+    return accounts[4]
+
+
+@pytest.fixture(scope="session")
+def bob():
+    return accounts[5]
+
+
+@pytest.fixture(scope="session")
+def carol():
+    return accounts[6]
+
+
+@pytest.fixture(scope="session")
+def manager():
+    """The site manager's wallet: the beneficiary of released tranches."""
+    return accounts[7]
+
+
+@pytest.fixture(scope="session")
+def rando():
+    return accounts[8]
+
+
+# --- contracts ----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def registry(programme):
+    return SiteRegistry.deploy(0, programme, {"from": programme})
+
+
+@pytest.fixture(scope="module")
+def pools(programme, registry):
+    return ImpactPools.deploy(0, programme, registry, "ipfs://impact/{id}.json", {"from": programme})
+
+
+@pytest.fixture(scope="module")
+def certifier(programme, pools, oracles):
+    contract = MilestoneCertifier.deploy(0, programme, pools, list(oracles), 2, {"from": programme})
+    pools.grantRole(pools.CERTIFIER_ROLE(), contract, {"from": programme})
+    return contract
+
+
+@pytest.fixture(scope="module")
+def usdc(programme, alice, bob, carol):
+    token = MockStablecoin.deploy("Sample USD", "USDC", 6, {"from": programme})
+    for investor in (alice, bob, carol):
+        token.mint(investor, 1_000_000 * 10**6, {"from": programme})
+    return token
+
+
+@pytest.fixture(scope="module")
+def fee_token(programme, alice):
+    token = FeeOnTransferToken.deploy({"from": programme})
+    token.mint(alice, 10**24, {"from": programme})
+    return token
+
+
+@pytest.fixture(scope="module")
+def site_id(registry, programme, manager):
+    tx = registry.registerSite(
+        "Xianju National Park", b"CN", XIANJU_WDPA, "ipfs://sample/xianju.json", manager, {"from": programme}
+    )
+    return tx.return_value
+
+
+def milestone_schedule(sale_end: int, shares=(3_000, 3_000, 4_000), spacing: int = 90 * DAY) -> list[tuple]:
+    """A schedule of milestones tied to Green List criteria, deadlines `spacing` apart after the sale."""
+    refs = ["GLS-V1.1-1.1.1", "GLS-V1.1-3.4.1", "GLS-V1.1-4.1.1", "GLS-V1.1-2.1.1", "GLS-V1.1-3.1.1"]
+    return [
+        (
+            to_bytes32(refs[i % len(refs)]),
+            to_bytes32(f"description {i}"),
+            f"ipfs://sample/milestone-{i}.json",
+            share,
+            sale_end + (i + 1) * spacing,
+        )
+        for i, share in enumerate(shares)
+    ]
+
+
+@pytest.fixture(scope="module")
+def open_pool(pools, programme, site_id, certifier) -> Callable[..., int]:
+    """Opens a pool and returns its id; keyword arguments override the defaults (an ETH pool, 3 milestones)."""
+
+    def _open(**overrides: Any) -> int:
+        now = chain.time()
+        params = {
+            "siteId": site_id,
+            "asset": ETH,
+            "price": PRICE_ETH,
+            "goalTokens": 100,
+            "capTokens": 1_000,
+            "saleStart": now,
+            "saleEnd": now + 30 * DAY,
+        }
+        milestones = overrides.pop("milestones", None)
+        params.update(overrides)
+        if milestones is None:
+            milestones = milestone_schedule(params["saleEnd"])
+        tx = pools.openPool(tuple(params.values()), milestones, {"from": programme})
+        return tx.return_value
+
+    return _open
+
+
+@pytest.fixture(scope="module")
+def eth_pool(open_pool) -> int:
+    return open_pool()
+
+
+@pytest.fixture(scope="module")
+def usdc_pool(open_pool, usdc) -> int:
+    return open_pool(asset=usdc.address, price=PRICE_USDC)
+
+
+# --- helpers ------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def buy(pools, usdc) -> Callable[..., Any]:
+    """Buys `tokens` of `pool_id` for `buyer`, paying the exact price in the pool's asset."""
+
+    def _buy(pool_id: int, buyer, tokens: int, recipient=None):
+        info = pools.pool(pool_id).dict()
+        cost = tokens * info["price"]
+        recipient = recipient or buyer
+        if info["asset"] == ETH:
+            return pools.buy(pool_id, tokens, recipient, {"from": buyer, "value": cost})
+        usdc.approve(pools, cost, {"from": buyer})
+        return pools.buy(pool_id, tokens, recipient, {"from": buyer})
+
+    return _buy
+
+
+@pytest.fixture(scope="module")
+def close_sale(pools) -> Callable[[int], None]:
+    def _close(pool_id: int) -> None:
+        sale_end = pools.pool(pool_id).dict()["saleEnd"]
+        if chain.time() <= sale_end:
+            chain.sleep(sale_end - chain.time() + 1)
+            chain.mine()
+
+    return _close
+
+
+@pytest.fixture(scope="module")
+def certify(certifier, oracle1, oracle2) -> Callable[..., Any]:
+    """Two of the three oracles attest the same evidence; the second attestation certifies."""
+
+    def _certify(pool_id: int, milestone_id: int, evidence: str = "evidence"):
+        evidence_hash = to_bytes32(evidence)
+        certifier.attest(pool_id, milestone_id, evidence_hash, "ipfs://sample/evidence", {"from": oracle1})
+        return certifier.attest(pool_id, milestone_id, evidence_hash, "ipfs://sample/evidence", {"from": oracle2})
+
+    return _certify
+
+
+@pytest.fixture(scope="module")
+def funded_pool(eth_pool, buy, alice, bob, carol, close_sale) -> int:
+    """An ETH pool whose sale closed above its goal: alice 100, bob 50, carol 50 tokens."""
+    buy(eth_pool, alice, 100)
+    buy(eth_pool, bob, 50)
+    buy(eth_pool, carol, 50)
+    close_sale(eth_pool)
+    return eth_pool
+
+
+def balance_of(asset, account) -> int:
+    """Balance of `account` in `asset` (a token contract, or ETH for the zero address)."""
+    if asset in (ETH, None):
+        return account.balance() if hasattr(account, "balance") else accounts.at(account, force=True).balance()
+    return asset.balanceOf(account)
+
+
+def assert_escrow_adds_up(pools, pool_id: int) -> None:
+    """raised = released + refunded + escrow, with raised = tokens sold x price."""
+    info = pools.pool(pool_id).dict()
+    assert info["raised"] == info["tokensSold"] * info["price"]
+    assert info["raised"] == info["released"] + info["refunded"] + info["escrow"]
