@@ -158,14 +158,14 @@ def open_pool(pools, programme, site_id, certifier) -> Callable[..., int]:
     """Opens a pool and returns its id; keyword arguments override the defaults (an ETH pool, 3 milestones)."""
 
     def _open(**overrides: Any) -> int:
-        now = chain.time()
+        now = latest_time()
         params = {
             "siteId": site_id,
             "asset": ETH,
             "price": PRICE_ETH,
             "goalTokens": 100,
             "capTokens": 1_000,
-            "saleStart": now,
+            "saleStart": now - 3600,
             "saleEnd": now + 30 * DAY,
         }
         milestones = overrides.pop("milestones", None)
@@ -210,10 +210,7 @@ def buy(pools, usdc) -> Callable[..., Any]:
 @pytest.fixture(scope="module")
 def close_sale(pools) -> Callable[[int], None]:
     def _close(pool_id: int) -> None:
-        sale_end = pools.pool(pool_id).dict()["saleEnd"]
-        if chain.time() <= sale_end:
-            chain.sleep(sale_end - chain.time() + 1)
-            chain.mine()
+        warp_past(pools.pool(pool_id).dict()["saleEnd"])
 
     return _close
 
@@ -240,6 +237,23 @@ def funded_pool(eth_pool, buy, alice, bob, carol, close_sale) -> int:
     return eth_pool
 
 
+def error(name: str, *args: Any) -> str:
+    """The revert string Brownie renders for custom error `name(args)`: 'Name: arg1, arg2'."""
+
+    def render(arg: Any) -> str:
+        if hasattr(arg, "address"):
+            arg = arg.address
+        if isinstance(arg, bytes):  # Brownie's bytes32 values are bytes subclasses that print as hex
+            return str(bytes(arg))
+        if isinstance(arg, str) and arg.startswith("0x") and len(arg) == 42:
+            return arg.lower()
+        if isinstance(arg, str) and arg.startswith("0x") and len(arg) == 66:
+            return str(bytes.fromhex(arg[2:]))
+        return str(arg)
+
+    return f"{name}: {', '.join(render(a) for a in args)}"
+
+
 def balance_of(asset, account) -> int:
     """Balance of `account` in `asset` (a token contract, or ETH for the zero address)."""
     if asset in (ETH, None):
@@ -252,3 +266,29 @@ def assert_escrow_adds_up(pools, pool_id: int) -> None:
     info = pools.pool(pool_id).dict()
     assert info["raised"] == info["tokensSold"] * info["price"]
     assert info["raised"] == info["released"] + info["refunded"] + info["escrow"]
+
+
+def latest_time() -> int:
+    """The latest block's timestamp: the chain's own clock, unlike the wall clock."""
+    return chain[-1].timestamp
+
+
+def warp_past(timestamp: int) -> None:
+    """Mines a block one second after `timestamp`, so that every later transaction happens after it."""
+    # evm_increaseTime works on both Anvil and Ganache; each new block is stamped at least that much later.
+    while latest_time() <= timestamp:
+        chain.sleep(timestamp - latest_time() + 1)
+        chain.mine()
+
+
+def money_snapshot(pools, pool_ids, holders, token=None) -> tuple:
+    """Everything a failed call must leave unchanged: escrow balances, pool accounting, token holdings."""
+    state = [pools.balance()]
+    if token is not None:
+        state.append(token.balanceOf(pools))
+        state.extend(token.balanceOf(h) for h in holders)
+    for pool_id in pool_ids:
+        if 0 < pool_id <= pools.poolCount():
+            state.append(tuple(pools.pool(pool_id)))
+            state.extend(pools.balanceOf(h, pool_id) for h in holders)
+    return tuple(state)
