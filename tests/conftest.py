@@ -227,14 +227,18 @@ def certify(certifier, oracle1, oracle2) -> Callable[..., Any]:
     return _certify
 
 
-@pytest.fixture(scope="module")
-def funded_pool(eth_pool, buy, alice, bob, carol, close_sale) -> int:
-    """An ETH pool whose sale closed above its goal: alice 100, bob 50, carol 50 tokens."""
-    buy(eth_pool, alice, 100)
-    buy(eth_pool, bob, 50)
-    buy(eth_pool, carol, 50)
-    close_sale(eth_pool)
-    return eth_pool
+@pytest.fixture
+def funded_pool(open_pool, buy, alice, bob, carol, close_sale) -> int:
+    """A new ETH pool whose sale closed above its goal: alice 100, bob 50, carol 50 tokens.
+
+    Function-scoped: closing the sale moves the chain's clock, which must not leak into other tests' pools.
+    """
+    pool_id = open_pool()
+    buy(pool_id, alice, 100)
+    buy(pool_id, bob, 50)
+    buy(pool_id, carol, 50)
+    close_sale(pool_id)
+    return pool_id
 
 
 def error(name: str, *args: Any) -> str:

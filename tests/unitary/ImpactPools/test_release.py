@@ -1,0 +1,129 @@
+"""ImpactPools.release: a certified milestone's tranche goes to the site, and no beneficiary can block it."""
+
+import brownie
+import pytest
+from brownie import RejectingBeneficiary
+from conftest import PRICE_ETH, PRICE_USDC, assert_escrow_adds_up, error
+
+RAISED = 200 * PRICE_ETH  # funded_pool: 100 + 50 + 50 tokens
+
+
+def test_a_certified_tranche_is_paid_to_the_beneficiary(pools, funded_pool, certify, manager, rando):
+    certify(funded_pool, 0)
+    before = manager.balance()
+    tx = pools.release(funded_pool, 0, {"from": rando})
+    assert tx.return_value == RAISED * 3_000 // 10_000
+    assert manager.balance() - before == RAISED * 3_000 // 10_000
+    event = tx.events["TrancheReleased"]
+    assert (event["poolId"], event["milestoneId"], event["beneficiary"]) == (funded_pool, 0, manager)
+    assert (event["amount"], event["credited"]) == (RAISED * 3_000 // 10_000, False)
+    info = pools.pool(funded_pool).dict()
+    assert info["released"] == RAISED * 3_000 // 10_000
+    assert info["escrow"] == RAISED - info["released"]
+    assert pools.milestone(funded_pool, 0).dict()["released"]
+    assert_escrow_adds_up(pools, funded_pool)
+
+
+def test_a_tranche_is_released_only_once(pools, funded_pool, certify, rando):
+    certify(funded_pool, 0)
+    pools.release(funded_pool, 0, {"from": rando})
+    with brownie.reverts(error("PoolsTrancheAlreadyReleased", funded_pool, 0)):
+        pools.release(funded_pool, 0, {"from": rando})
+
+
+def test_an_uncertified_tranche_stays_in_escrow(pools, funded_pool, rando):
+    before = pools.balance()
+    with brownie.reverts(error("PoolsMilestoneNotCertified", funded_pool, 0)):
+        pools.release(funded_pool, 0, {"from": rando})
+    with brownie.reverts(error("PoolsUnknownMilestone", funded_pool, 3)):
+        pools.release(funded_pool, 3, {"from": rando})
+    with brownie.reverts(error("PoolsUnknownPool", 77)):
+        pools.release(77, 0, {"from": rando})
+    assert pools.balance() == before
+
+
+def test_all_tranches_add_up_to_exactly_the_amount_raised(pools, open_pool, buy, alice, close_sale, certify, manager):
+    # 7 tokens at 3 wei with shares that do not divide evenly: rounding must not leave dust in escrow.
+    from conftest import milestone_schedule, latest_time
+
+    now = latest_time()
+    pool_id = open_pool(price=3, goalTokens=1, capTokens=7, milestones=milestone_schedule(now + 86_400 * 30,
+                        shares=(3_333, 3_333, 3_334)))
+    buy(pool_id, alice, 7)
+    close_sale(pool_id)
+    paid = []
+    for k in range(3):
+        certify(pool_id, k, f"evidence {k}")
+        paid.append(pools.release(pool_id, k, {"from": alice}).return_value)
+    assert sum(paid) == 21
+    assert pools.pool(pool_id).dict()["escrow"] == 0
+    assert_escrow_adds_up(pools, pool_id)
+
+
+def test_tranches_can_be_released_in_any_order_once_certified(pools, funded_pool, certify, rando):
+    certify(funded_pool, 0, "e0")
+    certify(funded_pool, 1, "e1")
+    second = pools.release(funded_pool, 1, {"from": rando}).return_value
+    first = pools.release(funded_pool, 0, {"from": rando}).return_value
+    assert (first, second) == (RAISED * 3_000 // 10_000, RAISED * 3_000 // 10_000)
+
+
+def test_a_beneficiary_that_rejects_eth_is_credited_instead(
+    pools, registry, programme, funded_pool, site_id, certify, rando
+):
+    wallet = RejectingBeneficiary.deploy({"from": programme})
+    registry.setBeneficiary(site_id, wallet, {"from": programme})
+    certify(funded_pool, 0)
+    tx = pools.release(funded_pool, 0, {"from": rando})
+    tranche = RAISED * 3_000 // 10_000
+    assert tx.events["TrancheReleased"]["credited"] is True
+    assert pools.creditOf(wallet, "0x" + "00" * 20) == tranche
+    assert wallet.balance() == 0
+    assert_escrow_adds_up(pools, funded_pool)
+
+    # The rejecting wallet does not block anything else: the next tranche is released too.
+    certify(funded_pool, 1, "e1")
+    pools.release(funded_pool, 1, {"from": rando})
+    assert pools.creditOf(wallet, "0x" + "00" * 20) == 2 * tranche
+
+    wallet.setAccepting(True, {"from": programme})
+    tx = wallet.withdrawFrom(pools, {"from": programme})
+    assert wallet.balance() == 2 * tranche
+    assert pools.creditOf(wallet, "0x" + "00" * 20) == 0
+    assert tx.events["CreditWithdrawn"]["amount"] == 2 * tranche
+
+
+def test_nothing_to_withdraw_is_an_error(pools, rando):
+    with brownie.reverts(error("PoolsNothingToWithdraw", rando, "0x" + "00" * 20)):
+        pools.withdrawCredit("0x" + "00" * 20, {"from": rando})
+
+
+def test_a_withdrawal_to_a_wallet_that_still_rejects_eth_reverts_and_keeps_the_credit(
+    pools, registry, programme, funded_pool, site_id, certify, rando
+):
+    wallet = RejectingBeneficiary.deploy({"from": programme})
+    registry.setBeneficiary(site_id, wallet, {"from": programme})
+    certify(funded_pool, 0)
+    pools.release(funded_pool, 0, {"from": rando})
+    tranche = RAISED * 3_000 // 10_000
+    with brownie.reverts(error("PoolsPaymentFailed", wallet, tranche)):
+        wallet.withdrawFrom(pools, {"from": programme})
+    assert pools.creditOf(wallet, "0x" + "00" * 20) == tranche
+
+
+def test_an_erc20_tranche_is_paid_in_the_token(pools, usdc_pool, usdc, buy, alice, close_sale, certify, manager):
+    buy(usdc_pool, alice, 100)
+    close_sale(usdc_pool)
+    certify(usdc_pool, 0)
+    before = usdc.balanceOf(manager)
+    pools.release(usdc_pool, 0, {"from": alice})
+    assert usdc.balanceOf(manager) - before == 100 * PRICE_USDC * 3_000 // 10_000
+    assert usdc.balanceOf(pools) == 100 * PRICE_USDC * 7_000 // 10_000
+    assert_escrow_adds_up(pools, usdc_pool)
+
+
+@pytest.mark.parametrize("milestone_id", [0, 1])
+def test_the_tranche_is_the_milestones_share_of_the_amount_raised(pools, funded_pool, certify, milestone_id):
+    for k in range(milestone_id + 1):
+        certify(funded_pool, k, f"e{k}")
+    assert pools.milestone(funded_pool, milestone_id).dict()["trancheAmount"] == RAISED * 3_000 // 10_000
