@@ -59,9 +59,9 @@ def test_holders_of_a_failed_pool_get_their_money_back(pools, eth_pool, buy, ali
     close_sale(eth_pool)
     pools.fail(eth_pool, {"from": bob})
     before = alice.balance()
-    tx = pools.refund(eth_pool, 30, {"from": alice, "gas_price": 0})
+    tx = pools.refund(eth_pool, 30, {"from": alice})
     assert tx.return_value == 30 * PRICE_ETH
-    assert alice.balance() - before == 30 * PRICE_ETH
+    assert alice.balance() - before + tx.gas_used * tx.gas_price == 30 * PRICE_ETH
     assert pools.balanceOf(alice, eth_pool) == 0
     assert pools.totalSupply(eth_pool) == 20
     event = tx.events["Refunded"]
