@@ -3,6 +3,9 @@ pragma solidity 0.8.37;
 
 import {AccessControlDefaultAdminRules} from
     "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {IImpactPools} from "./interfaces/IImpactPools.sol";
 import {IMilestoneCertifier} from "./interfaces/IMilestoneCertifier.sol";
 
@@ -11,9 +14,14 @@ import {IMilestoneCertifier} from "./interfaces/IMilestoneCertifier.sol";
 /// @dev The pools contract owns the milestone schedule and decides whether a milestone can be certified now
 /// (`IImpactPools.checkCertifiable`); this contract owns who may attest and how many must agree. It holds
 /// `CERTIFIER_ROLE` on the pools contract.
-contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRules {
+contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRules, EIP712 {
     /// @notice Accredited milestone oracles (EAGL assessors).
     bytes32 public constant ORACLE_ROLE = keccak256("ORACLE_ROLE");
+
+    /// @notice EIP-712 type of a signed certification.
+    bytes32 public constant CERTIFICATION_TYPEHASH = keccak256(
+        "Certification(uint256 poolId,uint256 milestoneId,bytes32 evidenceHash,string evidenceURI,uint256 deadline)"
+    );
 
     /// @notice The pools whose milestones this contract certifies.
     IImpactPools public immutable pools;
@@ -36,7 +44,7 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
         IImpactPools impactPools,
         address[] memory oracles,
         uint256 initialQuorum
-    ) AccessControlDefaultAdminRules(adminDelay, admin) {
+    ) AccessControlDefaultAdminRules(adminDelay, admin) EIP712("Green List Milestone Certifier", "1") {
         pools = impactPools;
         for (uint256 i; i < oracles.length; ++i) {
             _grantRole(ORACLE_ROLE, oracles[i]);
@@ -62,6 +70,48 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
         // `>=` rather than `==`: the quorum may have been lowered after earlier attestations.
         certified = count >= _quorum;
         if (certified) pools.recordCertification(poolId, milestoneId, evidenceHash, evidenceURI);
+    }
+
+    /// @inheritdoc IMilestoneCertifier
+    function certifyWithSignatures(
+        uint256 poolId,
+        uint256 milestoneId,
+        bytes32 evidenceHash,
+        string calldata evidenceURI,
+        uint256 deadline,
+        OracleSignature[] calldata signatures
+    ) external {
+        if (block.timestamp > deadline) revert CertifierSignatureExpired(deadline, block.timestamp);
+        if (evidenceHash == bytes32(0)) revert CertifierZeroEvidence();
+        uint256 count = signatures.length;
+        if (count < _quorum) revert CertifierBelowQuorum(count, _quorum);
+        pools.checkCertifiable(poolId, milestoneId);
+
+        bytes32 digest = _certificationDigest(poolId, milestoneId, evidenceHash, evidenceURI, deadline);
+        address[] memory signers = new address[](count);
+        address previous = address(0);
+        for (uint256 i; i < count; ++i) {
+            address signer = signatures[i].signer;
+            // Strictly ascending: a duplicate is never greater than itself, so no storage is needed to catch it.
+            if (signer <= previous) revert CertifierSignerOutOfOrder(i, signer, previous);
+            if (!hasRole(ORACLE_ROLE, signer)) revert CertifierNotOracle(signer);
+            _requireValidSignature(signer, digest, signatures[i].signature);
+            signers[i] = signer;
+            previous = signer;
+        }
+        emit CertifiedBySignatures(poolId, milestoneId, msg.sender, evidenceHash, signers);
+        pools.recordCertification(poolId, milestoneId, evidenceHash, evidenceURI);
+    }
+
+    /// @inheritdoc IMilestoneCertifier
+    function certificationDigest(
+        uint256 poolId,
+        uint256 milestoneId,
+        bytes32 evidenceHash,
+        string calldata evidenceURI,
+        uint256 deadline
+    ) external view returns (bytes32) {
+        return _certificationDigest(poolId, milestoneId, evidenceHash, evidenceURI, deadline);
     }
 
     /// @inheritdoc IMilestoneCertifier
@@ -91,6 +141,36 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
         returns (uint256)
     {
         return _attestationCount[poolId][milestoneId][evidenceHash];
+    }
+
+    function _certificationDigest(
+        uint256 poolId,
+        uint256 milestoneId,
+        bytes32 evidenceHash,
+        string calldata evidenceURI,
+        uint256 deadline
+    ) private view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(
+                abi.encode(
+                    CERTIFICATION_TYPEHASH, poolId, milestoneId, evidenceHash, keccak256(bytes(evidenceURI)), deadline
+                )
+            )
+        );
+    }
+
+    /// @dev EOAs: ECDSA with OpenZeppelin's checks (65 or 64 bytes, low s, non-zero recovery), each failure named.
+    /// Contracts: ERC-1271 through OpenZeppelin's SignatureChecker, so that an oracle can be a multisig wallet.
+    function _requireValidSignature(address signer, bytes32 digest, bytes calldata signature) private view {
+        if (signer.code.length != 0) {
+            if (!SignatureChecker.isValidERC1271SignatureNow(signer, digest, signature)) {
+                revert CertifierInvalidSignature(signer, address(0));
+            }
+            return;
+        }
+        (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecover(digest, signature);
+        if (error != ECDSA.RecoverError.NoError) revert CertifierMalformedSignature(signer);
+        if (recovered != signer) revert CertifierInvalidSignature(signer, recovered);
     }
 
     function _setQuorum(uint256 newQuorum) private {

@@ -296,3 +296,13 @@ def money_snapshot(pools, pool_ids, holders, token=None) -> tuple:
             state.append(tuple(pools.pool(pool_id)))
             state.extend(pools.balanceOf(h, pool_id) for h in holders)
     return tuple(state)
+
+
+@pytest.fixture(scope="module")
+def signing_oracles(certifier, programme):
+    """Three accredited oracles whose private keys we hold (to sign EIP-712), in ascending address order."""
+    oracles = sorted((accounts.add() for _ in range(3)), key=lambda a: int(a.address, 16))
+    for oracle in oracles:
+        programme.transfer(oracle, 10**18)
+        certifier.grantRole(certifier.ORACLE_ROLE(), oracle, {"from": programme})
+    return oracles

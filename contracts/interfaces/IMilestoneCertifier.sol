@@ -10,6 +10,14 @@ pragma solidity ^0.8.20;
 /// cannot be set, but revoking oracles may leave fewer oracles than the quorum, in which case milestones miss
 /// their deadlines and investors are refunded.
 interface IMilestoneCertifier {
+    /// @notice One oracle's signature over a certification, for `certifyWithSignatures`.
+    /// @param signer The oracle: an EOA, or a contract wallet that validates signatures by ERC-1271.
+    /// @param signature The EIP-712 signature (65 bytes for an EOA; whatever the wallet accepts for ERC-1271).
+    struct OracleSignature {
+        address signer;
+        bytes signature;
+    }
+
     /// @notice An oracle attested a milestone.
     /// @param poolId The pool.
     /// @param milestoneId The milestone.
@@ -24,6 +32,20 @@ interface IMilestoneCertifier {
         bytes32 evidenceHash,
         string evidenceURI,
         uint256 attestations
+    );
+
+    /// @notice A relayer certified a milestone with the signatures of a quorum of oracles.
+    /// @param poolId The pool.
+    /// @param milestoneId The milestone.
+    /// @param relayer Who submitted the signatures.
+    /// @param evidenceHash The evidence the oracles signed.
+    /// @param signers The oracles whose signatures were counted, in ascending order.
+    event CertifiedBySignatures(
+        uint256 indexed poolId,
+        uint256 indexed milestoneId,
+        address indexed relayer,
+        bytes32 evidenceHash,
+        address[] signers
     );
 
     /// @notice The programme changed the number of oracles needed to certify a milestone.
@@ -45,6 +67,36 @@ interface IMilestoneCertifier {
     /// @notice The evidence hash is zero.
     error CertifierZeroEvidence();
 
+    /// @notice The signatures' deadline has passed.
+    /// @param deadline The deadline that was signed.
+    /// @param now The block's timestamp.
+    error CertifierSignatureExpired(uint256 deadline, uint256 now);
+
+    /// @notice Fewer signatures than the quorum.
+    /// @param signatures How many were given.
+    /// @param quorum How many are needed.
+    error CertifierBelowQuorum(uint256 signatures, uint256 quorum);
+
+    /// @notice Signers must be in strictly ascending address order; this one is a duplicate or out of order.
+    /// @param index Its position in the list.
+    /// @param signer The signer.
+    /// @param previous The signer before it.
+    error CertifierSignerOutOfOrder(uint256 index, address signer, address previous);
+
+    /// @notice A signer is not an accredited oracle (now: its role may have been revoked since it signed).
+    /// @param signer The signer.
+    error CertifierNotOracle(address signer);
+
+    /// @notice A signature is malformed: wrong length, a high-s (malleable) copy, or one that recovers no address.
+    /// @param signer The signer it was given for.
+    error CertifierMalformedSignature(address signer);
+
+    /// @notice A signature was not made by its signer over this certification (another pool, milestone,
+    /// evidence, deadline, chain or deployment), or an ERC-1271 wallet rejected it.
+    /// @param signer The signer it was given for.
+    /// @param recovered The address the signature recovers to (zero for an ERC-1271 wallet).
+    error CertifierInvalidSignature(address signer, address recovered);
+
     /// @notice Attests that milestone `milestoneId` of pool `poolId` was met, with the given evidence.
     /// @dev Only accredited oracles, once each per milestone. The attestation that brings the count for this
     /// evidence hash to the quorum certifies the milestone in the pools contract. Reverts with the pools'
@@ -57,6 +109,42 @@ interface IMilestoneCertifier {
     function attest(uint256 poolId, uint256 milestoneId, bytes32 evidenceHash, string calldata evidenceURI)
         external
         returns (bool certified);
+
+    /// @notice Certifies milestone `milestoneId` of pool `poolId` with EIP-712 signatures of a quorum of oracles.
+    /// @dev Anyone may relay. Each signature is over `Certification(poolId, milestoneId, evidenceHash,
+    /// evidenceURI, deadline)` in this contract's EIP-712 domain (name, version, chain id, this address), so it
+    /// cannot be replayed on another pool, milestone, chain or deployment. Signers must be accredited oracles
+    /// now, in strictly ascending address order (which rejects duplicates without storage), at least `quorum`
+    /// of them; EOAs sign with ECDSA (low-s only), contract wallets answer ERC-1271. Reverts with the pools'
+    /// reason if the milestone cannot be certified now.
+    /// @param poolId The pool.
+    /// @param milestoneId The milestone.
+    /// @param evidenceHash Hash of the evidence.
+    /// @param evidenceURI Where the evidence lives (signed too, so a relayer cannot change it).
+    /// @param deadline Last second at which the signatures may be used.
+    /// @param signatures The oracles' signatures, signers in ascending order.
+    function certifyWithSignatures(
+        uint256 poolId,
+        uint256 milestoneId,
+        bytes32 evidenceHash,
+        string calldata evidenceURI,
+        uint256 deadline,
+        OracleSignature[] calldata signatures
+    ) external;
+
+    /// @notice The EIP-712 digest oracles sign for a certification; lets clients check their hashing.
+    /// @param poolId The pool.
+    /// @param milestoneId The milestone.
+    /// @param evidenceHash Hash of the evidence.
+    /// @param evidenceURI Where the evidence lives.
+    /// @param deadline Last second at which the signatures may be used.
+    function certificationDigest(
+        uint256 poolId,
+        uint256 milestoneId,
+        bytes32 evidenceHash,
+        string calldata evidenceURI,
+        uint256 deadline
+    ) external view returns (bytes32);
 
     /// @notice Sets the number of distinct oracles that must attest the same evidence.
     /// @dev Only the default admin (the programme).
