@@ -1,0 +1,278 @@
+"""`oracle watch`: a long-running service that takes assessment reports from an inbox and signs or attests them.
+
+Guarantees:
+- never double-submits: each milestone is journalled (SQLite) and a transaction is recorded before it is sent,
+  so a restart finds and follows the same transaction instead of making a new one (see `impact.journal`);
+- never loses a report: a report leaves the inbox only once its outcome is journalled; a malformed one is moved to
+  `rejected/` with one clear log line and does not stop the others;
+- rides out node outages: transient RPC failures are retried with exponential backoff;
+- stops cleanly on SIGINT/SIGTERM, between steps.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Protocol, TypeVar
+
+from impact.evidence import AssessmentReport, ReportError, load_report
+from impact.journal import BROADCAST, DONE, PENDING, REJECTED, Journal
+
+log = logging.getLogger("impact.oracle")
+T = TypeVar("T")
+
+SIGN, ATTEST = "sign", "attest"
+REPORT_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+class TransientChainError(Exception):
+    """The node could not be reached or timed out; the same call may succeed later."""
+
+
+class ChainRejection(Exception):
+    """The chain says no (a custom error, in plain words); retrying will not help."""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    status: int
+    block_number: int
+
+
+class OracleChain(Protocol):
+    """What the service needs from the chain, for one oracle account."""
+
+    oracle: str
+
+    def check_certifiable(self, pool_id: int, milestone_id: int) -> None: ...
+
+    def attestation_of(self, pool_id: int, milestone_id: int) -> bytes | None: ...
+
+    def sign_attest_tx(self, report: AssessmentReport) -> tuple[bytes, str]: ...
+
+    def broadcast(self, raw_tx: bytes) -> None: ...
+
+    def receipt(self, tx_hash: str) -> Receipt | None: ...
+
+    def sign_certification(self, report: AssessmentReport, deadline: int) -> dict: ...
+
+    def now(self) -> int: ...
+
+
+@dataclass
+class ServiceConfig:
+    inbox: Path
+    journal: Path
+    mode: str = ATTEST
+    poll_seconds: float = 2.0
+    signature_ttl: int = 7 * 86_400
+    max_backoff: float = 30.0
+    receipt_timeout: float = 120.0
+
+    @property
+    def rejected_dir(self) -> Path:
+        return self.inbox / "rejected"
+
+    @property
+    def processed_dir(self) -> Path:
+        return self.inbox / "processed"
+
+    @property
+    def outbox(self) -> Path:
+        return self.inbox / "signatures"
+
+
+class OracleService:
+    def __init__(self, chain: OracleChain, config: ServiceConfig, stop: threading.Event | None = None) -> None:
+        self.chain = chain
+        self.config = config
+        self.stop = stop or threading.Event()
+        self.journal = Journal(config.journal)
+        for folder in (config.inbox, config.rejected_dir, config.processed_dir, config.outbox):
+            folder.mkdir(parents=True, exist_ok=True)
+
+    # -- running --------------------------------------------------------------------------------------------
+
+    def install_signal_handlers(self) -> None:
+        def _stop(signum: int, _frame: object) -> None:
+            log.info("received %s: stopping after the current step", signal.Signals(signum).name)
+            self.stop.set()
+
+        signal.signal(signal.SIGINT, _stop)
+        signal.signal(signal.SIGTERM, _stop)
+
+    def run(self, once: bool = False) -> None:
+        log.info("watching %s as oracle %s (%s mode)", self.config.inbox, self.chain.oracle, self.config.mode)
+        self.resume()
+        while not self.stop.is_set():
+            self.scan()
+            if once:
+                break
+            self.stop.wait(self.config.poll_seconds)
+        self.journal.close()
+        log.info("stopped")
+
+    def resume(self) -> None:
+        """Finishes what a previous run left half-done: transactions recorded but not yet confirmed."""
+        for entry in self.journal.entries():
+            if entry.state == BROADCAST and not self.stop.is_set():
+                log.info("pool %d milestone %d: resuming transaction %s", entry.pool_id, entry.milestone_id, entry.tx_hash)
+                self._retry(lambda e=entry: self._follow(e.pool_id, e.milestone_id, e.raw_tx, e.tx_hash))
+
+    def scan(self) -> None:
+        for path in sorted(p for p in self.config.inbox.iterdir() if p.is_file() and p.suffix in REPORT_SUFFIXES):
+            if self.stop.is_set():
+                return
+            self.process(path)
+
+    # -- one report -----------------------------------------------------------------------------------------
+
+    def process(self, path: Path) -> None:
+        try:
+            report = load_report(path)
+            evidence = "0x" + report.evidence_hash().hex()
+        except ReportError as exc:
+            log.error("%s: rejected, %s", path.name, exc)
+            self._move(path, self.config.rejected_dir)
+            return
+
+        where = f"pool {report.pool_id} milestone {report.milestone_id}"
+        entry = self.journal.get(report.pool_id, report.milestone_id)
+        if entry and entry.state in (DONE, REJECTED):
+            if entry.evidence != evidence:
+                log.error("%s: rejected, %s was already handled with other evidence %s", path.name, where, entry.evidence)
+                self._move(path, self.config.rejected_dir)
+            else:
+                log.info("%s: %s already %s, nothing to do", path.name, where, entry.state)
+                self._move(path, self.config.processed_dir)
+            return
+
+        try:
+            self._retry(lambda: self._act(report, evidence))
+        except ChainRejection as exc:
+            log.error("%s: rejected by the chain, %s", path.name, exc)
+            self.journal.start(report.pool_id, report.milestone_id, str(path), evidence)
+            self.journal.rejected(report.pool_id, report.milestone_id, str(exc))
+            self._move(path, self.config.rejected_dir)
+            return
+        if self.stop.is_set() and (entry := self.journal.get(report.pool_id, report.milestone_id)) and entry.state != DONE:
+            return  # stopped mid-way; the report stays in the inbox and the journal says where we were
+        self._move(path, self.config.processed_dir)
+
+    def _act(self, report: AssessmentReport, evidence: str) -> None:
+        pool_id, milestone_id = report.pool_id, report.milestone_id
+        where = f"pool {pool_id} milestone {milestone_id}"
+        if self.config.mode == SIGN:
+            self._sign(report, evidence)
+            return
+
+        entry = self.journal.start(pool_id, milestone_id, str(report.path), evidence)
+        if entry.state == BROADCAST:
+            self._follow(pool_id, milestone_id, entry.raw_tx, entry.tx_hash)
+            return
+        attested = self.chain.attestation_of(pool_id, milestone_id)
+        if attested:
+            log.info("%s: this oracle already attested %s on chain", where, "0x" + attested.hex())
+            self.journal.done(pool_id, milestone_id, detail="already attested on chain")
+            return
+        self.chain.check_certifiable(pool_id, milestone_id)
+        raw_tx, tx_hash = self.chain.sign_attest_tx(report)
+        # Recorded before it is sent: after a crash from here on, we follow this transaction, never a new one.
+        self.journal.broadcasting(pool_id, milestone_id, raw_tx, tx_hash)
+        _fault_point("after-record")
+        log.info("%s: attesting evidence %s in transaction %s", where, evidence, tx_hash)
+        self._follow(pool_id, milestone_id, raw_tx, tx_hash)
+
+    def _follow(self, pool_id: int, milestone_id: int, raw_tx: bytes | None, tx_hash: str | None) -> None:
+        """Sees a recorded transaction through: broadcast (again, harmlessly) until it has a receipt."""
+        assert raw_tx is not None and tx_hash is not None
+        where = f"pool {pool_id} milestone {milestone_id}"
+        receipt = self.chain.receipt(tx_hash)
+        if receipt is None:
+            try:
+                self.chain.broadcast(raw_tx)
+            except ChainRejection as exc:
+                # "nonce too low" / "already known": the transaction (or its twin) is in; the receipt will tell.
+                log.info("%s: node says %s; waiting for the receipt", where, exc)
+            _fault_point("after-broadcast")
+            receipt = self._wait_receipt(tx_hash)
+        if receipt.status == 1:
+            log.info("%s: attested in block %d (%s)", where, receipt.block_number, tx_hash)
+            self.journal.done(pool_id, milestone_id, output=tx_hash)
+        else:
+            log.error("%s: transaction %s reverted in block %d", where, tx_hash, receipt.block_number)
+            self.journal.rejected(pool_id, milestone_id, f"transaction {tx_hash} reverted")
+
+    def _wait_receipt(self, tx_hash: str) -> Receipt:
+        deadline = time.monotonic() + self.config.receipt_timeout
+        while time.monotonic() < deadline:
+            receipt = self.chain.receipt(tx_hash)
+            if receipt is not None:
+                return receipt
+            if self.stop.wait(0.2):
+                break
+        raise TransientChainError(f"no receipt for {tx_hash} yet")
+
+    def _sign(self, report: AssessmentReport, evidence: str) -> None:
+        pool_id, milestone_id = report.pool_id, report.milestone_id
+        self.chain.check_certifiable(pool_id, milestone_id)
+        # The deadline is journalled first, so that signing again after a crash gives the very same signature.
+        entry = self.journal.start(pool_id, milestone_id, str(report.path), evidence, self.chain.now() + self.config.signature_ttl)
+        assert entry.deadline is not None
+        signature = self.chain.sign_certification(report, entry.deadline)
+        out = self.config.outbox / f"pool{pool_id}-milestone{milestone_id}-{self.chain.oracle}.json"
+        _write_atomically(out, json.dumps(signature, indent=2) + "\n")
+        log.info("pool %d milestone %d: signed evidence %s, signature in %s", pool_id, milestone_id, evidence, out.name)
+        self.journal.done(pool_id, milestone_id, output=str(out))
+
+    # -- helpers --------------------------------------------------------------------------------------------
+
+    def _retry(self, step: Callable[[], T]) -> T | None:
+        delay = 0.5
+        while True:
+            try:
+                return step()
+            except TransientChainError as exc:
+                log.warning("node unavailable (%s); retrying in %.1f s", exc, delay)
+                if self.stop.wait(delay):
+                    return None
+                delay = min(delay * 2, self.config.max_backoff)
+
+    def _move(self, path: Path, folder: Path) -> None:
+        target = folder / path.name
+        if target.exists():
+            target = folder / f"{path.stem}.{int(time.time() * 1000)}{path.suffix}"
+        shutil.move(str(path), target)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _fault_point(name: str) -> None:
+    """Crash here on purpose when IMPACT_ORACLE_CRASH_AT names this point (used by the restart tests)."""
+    if os.environ.get("IMPACT_ORACLE_CRASH_AT") == name:
+        log.error("crashing on purpose at %s (IMPACT_ORACLE_CRASH_AT)", name)
+        os._exit(70)
+
+
+__all__ = [
+    "ATTEST",
+    "SIGN",
+    "ChainRejection",
+    "OracleChain",
+    "OracleService",
+    "Receipt",
+    "ServiceConfig",
+    "TransientChainError",
+    "PENDING",
+]
