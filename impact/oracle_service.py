@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable, Protocol, TypeVar
 
 from impact.evidence import AssessmentReport, ReportError, load_report
-from impact.journal import BROADCAST, DONE, PENDING, REJECTED, Journal
+from impact.journal import BROADCAST, DONE, PENDING, Journal
 
 log = logging.getLogger("impact.oracle")
 T = TypeVar("T")
@@ -145,7 +145,7 @@ class OracleService:
 
         where = f"pool {report.pool_id} milestone {report.milestone_id}"
         entry = self.journal.get(report.pool_id, report.milestone_id)
-        if entry and entry.state in (DONE, REJECTED):
+        if entry and entry.state == DONE:
             if entry.evidence != evidence:
                 log.error("%s: rejected, %s was already handled with other evidence %s", path.name, where, entry.evidence)
                 self._move(path, self.config.rejected_dir)
@@ -157,9 +157,8 @@ class OracleService:
         try:
             self._retry(lambda: self._act(report, evidence))
         except ChainRejection as exc:
+            # Not journalled as final: the assessor may drop the report again once the chain allows it.
             log.error("%s: rejected by the chain, %s", path.name, exc)
-            self.journal.start(report.pool_id, report.milestone_id, str(path), evidence)
-            self.journal.rejected(report.pool_id, report.milestone_id, str(exc))
             self._move(path, self.config.rejected_dir)
             return
         if self.stop.is_set() and (entry := self.journal.get(report.pool_id, report.milestone_id)) and entry.state != DONE:
