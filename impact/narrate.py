@@ -93,7 +93,8 @@ class Narrator:
         )
 
     def _CreditWithdrawn(self, a: Mapping[str, Any]) -> str:
-        return f"{self.name(a['account'])} withdrew a credited payment of {a['amount']} ({a['asset']})"
+        decimals, symbol = self.assets.get(str(a["asset"]).lower(), (18, "?"))
+        return f"{self.name(a['account'])} withdrew a credited payment of {format_amount(a['amount'], decimals, symbol)}"
 
     # -- MilestoneCertifier --
     def _OracleAttested(self, a: Mapping[str, Any]) -> str:
