@@ -111,6 +111,8 @@ def _whole(data: dict[str, Any], key: str, path: Path, minimum: int) -> int:
 
 def _text(data: dict[str, Any], key: str, path: Path) -> str:
     value = data.get(key)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)  # YAML reads "3.4" as a number; keep the user's text for the error message
     if not isinstance(value, str) or not value.strip():
         raise ReportError(f"report {path.name}: '{key}' is missing or empty")
     return value.strip()
