@@ -1,0 +1,109 @@
+"""Fetching and decoding contract events: indexed-topic filters over block ranges fetched in chunks that shrink
+when the node refuses a range as too large."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Iterable, Sequence
+
+from eth_utils import event_abi_to_log_topic
+from tqdm import tqdm
+from web3 import Web3
+from web3._utils.events import get_event_data
+from web3.exceptions import Web3RPCError
+
+from impact.artifacts import abi
+
+_TOO_LARGE = ("range", "too many", "too large", "limit", "exceed", "more than", "10000 results", "response size")
+
+
+@lru_cache(maxsize=None)
+def event_abi(contract: str, event: str) -> dict[str, Any]:
+    return next(i for i in abi(contract) if i.get("type") == "event" and i["name"] == event)
+
+
+def topic0(contract: str, event: str) -> str:
+    return "0x" + event_abi_to_log_topic(event_abi(contract, event)).hex()
+
+
+def address_topic(address: str) -> str:
+    return "0x" + "00" * 12 + address.lower().removeprefix("0x")
+
+
+def uint_topic(value: int) -> str:
+    return "0x" + value.to_bytes(32, "big").hex()
+
+
+def any_of(values: Iterable[str]) -> list[str] | None:
+    """A topic position matching any of `values` (an OR list)."""
+    items = sorted(set(values))
+    return items or None
+
+
+@dataclass(frozen=True)
+class Event:
+    """A decoded log with its position on chain."""
+
+    name: str
+    args: dict[str, Any]
+    block: int
+    log_index: int
+    tx: str
+
+    @property
+    def position(self) -> tuple[int, int]:
+        return (self.block, self.log_index)
+
+
+@dataclass
+class LogFetcher:
+    w3: Web3
+    chunk: int = 100_000
+    progress: bool = False
+    requests: int = field(default=0, init=False)
+
+    def events(
+        self, contract: str, address: str, event: str, topics: Sequence[Any], from_block: int, to_block: int
+    ) -> list[Event]:
+        """Every `event` of `contract` at `address` matching the indexed `topics` (after topic0), decoded."""
+        item = event_abi(contract, event)
+        raw = self.get_logs(address, [topic0(contract, event), *topics], from_block, to_block)
+        decoded = (get_event_data(self.w3.codec, item, log) for log in raw)
+        return [
+            Event(event, dict(d["args"]), d["blockNumber"], d["logIndex"], "0x" + bytes(d["transactionHash"]).hex())
+            for d in decoded
+        ]
+
+    def get_logs(self, address: str, topics: list[Any], from_block: int, to_block: int) -> list[Any]:
+        while topics and topics[-1] is None:
+            topics = topics[:-1]
+        found: list[Any] = []
+        start, size = from_block, self.chunk
+        total = to_block - from_block + 1
+        with tqdm(total=total, unit="block", file=sys.stderr, disable=not self.progress or total <= size,
+                  desc="scanning", leave=False) as bar:
+            while start <= to_block:
+                end = min(start + size - 1, to_block)
+                try:
+                    self.requests += 1
+                    found.extend(
+                        self.w3.eth.get_logs(
+                            {"address": Web3.to_checksum_address(address), "topics": topics,
+                             "fromBlock": start, "toBlock": end}
+                        )
+                    )
+                except (Web3RPCError, ValueError) as exc:
+                    if size > 1 and _refused_as_too_large(exc):
+                        size = max(1, size // 2)  # the node refused the range: ask for half as many blocks
+                        continue
+                    raise
+                bar.update(end - start + 1)
+                start = end + 1
+        return found
+
+
+def _refused_as_too_large(exc: Exception) -> bool:
+    message = str(exc).lower()
+    return any(marker in message for marker in _TOO_LARGE)

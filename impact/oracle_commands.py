@@ -1,0 +1,168 @@
+"""`impact oracle sign | submit | watch | verify-evidence`: EIP-712 certifications and the oracle service."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+from web3 import Web3
+
+from impact import certification
+from impact.errors import UserError, explain_exception
+from impact.evidence import AssessmentReport, ReportError, load_report
+
+
+def _tx(receipt: Any) -> str:
+    return "0x" + bytes(receipt["transactionHash"]).hex()
+
+
+def register(command: Callable[..., Any], sub: Any) -> None:
+    p = command("sign", "validate a report against the chain and sign its certification (EIP-712)", cmd_sign, sub)
+    p.add_argument("--report", type=Path, required=True)
+    p.add_argument("--ttl", type=int, default=7 * 86_400, help="seconds the signature stays valid (default 7 days)")
+    p.add_argument("--out", type=Path, help="signature file (default: next to the report)")
+
+    p = command("submit", "relay oracles' signatures in one transaction (any funded account)", cmd_submit, sub)
+    p.add_argument("--report", type=Path, required=True)
+    p.add_argument("--signatures", type=Path, nargs="+", required=True)
+
+    p = command("watch", "run the oracle service on an inbox of reports", cmd_watch, sub)
+    p.add_argument("--inbox", type=Path, required=True)
+    p.add_argument("--mode", choices=("sign", "attest"), default="attest")
+    p.add_argument("--journal", type=Path, help="SQLite journal (default: INBOX/.journal.sqlite)")
+    p.add_argument("--poll", type=float, default=2.0, help="seconds between scans of the inbox")
+    p.add_argument("--once", action="store_true", help="process the inbox once and exit")
+
+    p = command("verify-evidence", "recompute a report's evidence hash from its files and check it on chain",
+                cmd_verify_evidence, sub)
+    p.add_argument("--report", type=Path, required=True)
+
+
+def _report(path: Path) -> AssessmentReport:
+    try:
+        report = load_report(path)
+        report.evidence_hash()  # reads every file now, so a missing one is reported before anything else
+    except ReportError as exc:
+        raise UserError(str(exc)) from None
+    return report
+
+
+def _key(ctx: Any) -> Any:
+    if ctx.signer.key is None:
+        raise UserError("signing needs a private key: use --account NAME (keystore) or env[:VAR]")
+    return ctx.signer.key
+
+
+def _check_certifiable(ctx: Any, report: AssessmentReport) -> None:
+    ctx.system.pool(report.pool_id)
+    try:
+        ctx.system.pools.functions.checkCertifiable(report.pool_id, report.milestone_id).call()
+    except Exception as exc:  # noqa: BLE001 - a custom error becomes a sentence
+        raise UserError(explain_exception(exc, int(ctx.w3.eth.get_block("latest")["timestamp"]))) from None
+
+
+def cmd_sign(ctx: Any) -> None:
+    a = ctx.args
+    report = _report(a.report)
+    _check_certifiable(ctx, report)
+    key = _key(ctx)
+    certifier = ctx.system.certifier
+    if not certifier.functions.hasRole(certifier.functions.ORACLE_ROLE().call(), key.address).call():
+        raise UserError(f"{key.address} is not an accredited oracle of this deployment")
+    deadline = int(ctx.w3.eth.get_block("latest")["timestamp"]) + a.ttl
+    claim = certification.Certification(report.pool_id, report.milestone_id, report.evidence_hash(),
+                                        report.evidence_uri, deadline)
+    signature = certification.sign(claim, ctx.w3.eth.chain_id, certifier.address, key.key)
+    out = a.out or report.folder / f"signature-{key.address}.json"
+    out.write_text(json.dumps(_signature_file(ctx, claim, key.address, signature), indent=2) + "\n")
+    print(f"signed pool {report.pool_id} milestone {report.milestone_id}, evidence 0x{claim.evidence_hash.hex()}, "
+          f"valid until block time {deadline}: {out}")
+
+
+def _signature_file(ctx: Any, claim: certification.Certification, signer: str, signature: bytes) -> dict[str, Any]:
+    return {
+        "chainId": ctx.w3.eth.chain_id,
+        "certifier": ctx.system.certifier.address,
+        "poolId": claim.pool_id,
+        "milestoneId": claim.milestone_id,
+        "evidenceHash": "0x" + claim.evidence_hash.hex(),
+        "evidenceURI": claim.evidence_uri,
+        "deadline": claim.deadline,
+        "signer": signer,
+        "signature": "0x" + signature.hex(),
+    }
+
+
+def cmd_submit(ctx: Any) -> None:
+    a = ctx.args
+    report = _report(a.report)
+    expected = {
+        "chainId": ctx.w3.eth.chain_id,
+        "certifier": ctx.system.certifier.address,
+        "poolId": report.pool_id,
+        "milestoneId": report.milestone_id,
+        "evidenceHash": "0x" + report.evidence_hash().hex(),
+        "evidenceURI": report.evidence_uri,
+    }
+    signatures: dict[str, bytes] = {}
+    deadlines = set()
+    for path in a.signatures:
+        try:
+            data = json.loads(path.read_text())
+            signer = Web3.to_checksum_address(data["signer"])
+            signature = bytes.fromhex(data["signature"].removeprefix("0x"))
+            deadlines.add(int(data["deadline"]))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise UserError(f"{path} is not a signature file ({exc})") from None
+        for field, value in expected.items():
+            if str(data.get(field)).lower() != str(value).lower():
+                raise UserError(f"{path} signs {field} {data.get(field)}, but the report and chain give {value}")
+        if signer in signatures:
+            raise UserError(f"{path}: {signer} signed twice")
+        signatures[signer] = signature
+    if len(deadlines) != 1:
+        raise UserError("the signatures have different deadlines; they must sign the very same certification")
+    ordered = certification.ordered(signatures)
+    fn = ctx.system.certifier.functions.certifyWithSignatures(
+        report.pool_id, report.milestone_id, report.evidence_hash(), report.evidence_uri, deadlines.pop(),
+        [(signer, signature) for signer, signature in ordered],
+    )
+    receipt = ctx.sender.send(fn)
+    print(f"certified pool {report.pool_id} milestone {report.milestone_id} with {len(ordered)} signatures "
+          f"({', '.join(s for s, _ in ordered)}), relayed by {ctx.sender.address}; "
+          f"tx {_tx(receipt)}")
+
+
+def cmd_watch(ctx: Any) -> None:
+    from impact.errors import explain_exception as explain
+    from impact.oracle_chain import Web3OracleChain
+    from impact.oracle_service import OracleService, ServiceConfig
+
+    a = ctx.args
+    logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(asctime)s %(levelname)-7s %(message)s",
+                        datefmt="%Y-%m-%dT%H:%M:%S")
+    key = _key(ctx)
+    chain = Web3OracleChain(ctx.w3, ctx.system.certifier, key, explain=explain)
+    config = ServiceConfig(inbox=a.inbox, journal=a.journal or a.inbox / ".journal.sqlite", mode=a.mode,
+                           poll_seconds=a.poll)
+    service = OracleService(chain, config)
+    service.install_signal_handlers()
+    service.run(once=a.once)
+
+
+def cmd_verify_evidence(ctx: Any) -> None:
+    report = _report(ctx.args.report)
+    ctx.system.pool(report.pool_id)
+    milestone = ctx.system.pools.functions.milestone(report.pool_id, report.milestone_id).call()
+    certified, on_chain = milestone[5], "0x" + bytes(milestone[7]).hex()
+    mine = "0x" + report.evidence_hash().hex()
+    if not certified:
+        raise UserError(f"milestone {report.milestone_id} of pool {report.pool_id} is not certified yet "
+                        f"(the files hash to {mine})")
+    if on_chain != mine:
+        raise UserError(f"the files do NOT match: they hash to {mine}, the chain certified {on_chain}")
+    print(f"evidence verified: the {len(report.files)} files hash to {mine}, exactly what was certified for "
+          f"pool {report.pool_id} milestone {report.milestone_id}")
