@@ -182,7 +182,9 @@ def cmd_pool_open(ctx: Context) -> None:
                                    "goal / cap": f"{spec.goal_tokens} / {spec.cap_tokens} tokens",
                                    "milestones": len(milestones)})
     receipt = ctx.sender.send(fn)
-    print(f"pool {pool_id} opened for site {a.site}: {spec.price} {symbol} per token, {len(milestones)} milestones; "
+    count = len(milestones)
+    print(f"pool {pool_id} opened for site {a.site}: {spec.price} {symbol} per token, {count} milestone"
+          f"{'s' if count != 1 else ''}; "
           f"tx {_tx(receipt)}")
 
 

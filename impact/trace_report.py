@@ -41,7 +41,7 @@ def investor(t: InvestorTrace) -> str:
                    f"raise), certified {m.certified_time}")
         out.append(f"    evidence {m.evidence_hash} at {m.evidence_uri}")
         for a in m.attestations:
-            out.append(f"    attested by {a.oracle} {a.how}, {a.time}")
+            out.append(f"    attested by {a.oracle} ({a.how}), {a.time}")
         if m.release:
             r = m.release
             out.append(f"    tranche {r.amount.text} {'credited to' if r.credited else 'paid to'} {r.beneficiary} "

@@ -1,116 +1,108 @@
-"""The full story on a local chain: deploy, register Xianju National Park, fund two pools, certify, release, fail
-and refund, printing one line per event.
+"""The full story on a local chain, told through the `impact` command-line program.
 
-    brownie run scripts/demo.py            (or: make demo)
+    make demo        (or: brownie run scripts/demo.py)
 
-Runs on Brownie's development network (a local Anvil it starts itself). All figures are sample data.
+Brownie starts a local Anvil (its `development` network); every step is an `impact` command, run exactly as a user
+would type it, against that chain. Sample data only (see samples/).
 """
 
 from __future__ import annotations
 
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
-from brownie import MockStablecoin, accounts, chain, network
-from eth_utils import keccak
+from brownie import accounts, chain, network
+from eth_account import Account
 
-from impact.deploy import deploy_system
-from impact.encoding import format_amount, to_bytes32
-from impact.narrate import Narrator
-from impact.pool_spec import load_pool_spec
+ROOT = Path(__file__).resolve().parent.parent
+REPORT = "samples/reports/xianju-milestone-1/report.yaml"
+DAY = 86_400
 
-SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "xianju-pool.yaml"
-GREEN_LISTED = 2
+
+class Shell:
+    """Runs `impact` commands as a user would, printing each command and what it answered."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+
+    def __call__(self, *args: str, note: str = "", fails: bool = False) -> str:
+        if note:
+            print(f"# {note}")
+        print("$ impact " + " ".join(shlex.quote(a) for a in args))
+        result = subprocess.run(
+            [sys.executable, "-m", "impact", *args], env=self.env, cwd=ROOT, capture_output=True, text=True
+        )
+        output = (result.stdout + result.stderr).rstrip()
+        print("\n".join("  " + line for line in output.splitlines()) + "\n")
+        if (result.returncode != 0) != fails:
+            raise SystemExit(f"demo step {'succeeded' if fails else 'failed'} unexpectedly (exit {result.returncode})")
+        return result.stdout
+
+
+def later(days: int, why: str) -> None:
+    chain.sleep(days * DAY)
+    chain.mine()
+    print(f"# … {days} days later: {why}\n")
 
 
 def main() -> None:
-    if network.show_active() not in ("development", "anvil", "ganache-cli"):
-        raise SystemExit("the demo runs on a local development chain: brownie run scripts/demo.py")
+    if network.show_active() != "development":
+        raise SystemExit("the demo runs on Brownie's local development network: brownie run scripts/demo.py")
+    workdir = Path(tempfile.mkdtemp(prefix="impact-demo-"))
+    env = {**os.environ, "IMPACT_DEPLOYMENTS": str(workdir / "deployments")}
 
-    programme, oracle1, oracle2, oracle3, alice, bob, carol, manager, relayer = accounts[:9]
-    narrator = Narrator(
-        names={
-            a.address.lower(): n
-            for a, n in [
-                (programme, "programme"), (oracle1, "oracle-1"), (oracle2, "oracle-2"), (oracle3, "oracle-3"),
-                (alice, "alice"), (bob, "bob"), (carol, "carol"), (manager, "site manager"), (relayer, "anyone"),
-            ]
-        }
-    )
+    # Three milestone oracles (EAGL assessors) with keys of their own, made for this run and funded for gas.
+    oracles = [Account.create() for _ in range(3)]
+    for n, oracle in enumerate(oracles, start=1):
+        env[f"ORACLE{n}_KEY"] = oracle.key.hex()
+        accounts[0].transfer(oracle.address, "1 ether", silent=True)
+    roles = {0: "the programme", 4: "alice", 5: "bob", 6: "carol", 7: "the site manager", 8: "anyone (a relayer)"}
+    print("Who is who: " + ", ".join(f"dev:{i} is {name}" for i, name in roles.items()))
+    print("            env:ORACLE1_KEY, env:ORACLE2_KEY, env:ORACLE3_KEY are three accredited oracles\n")
+    impact = Shell(env)
+    manager, alice, carol = accounts[7].address, accounts[4].address, accounts[6].address
 
-    def act(method, *args):
-        """Sends a transaction quietly and prints one line per event it emitted."""
-        tx = method.transact(*args, silent=True)
-        for event in tx.events:
-            line = narrator.describe(event.name, event)
-            if line:
-                print(f"  [block {tx.block_number:>3}] {line}")
-        return tx
+    impact("deploy", "--account", "dev:0", "--oracles", ",".join(o.address for o in oracles), "--quorum", "2",
+           "--mock-usdc", note="The programme deploys the registry, the pools and the certifier (2 of 3 oracles)")
+    impact("site", "register", "--account", "dev:0", "--name", "Xianju National Park", "--country", "CN",
+           "--wdpa", "555000001", "--uri", "ipfs://sample/xianju-national-park.json", "--beneficiary", manager,
+           note="It registers Xianju National Park (sample WDPA id), paying out to the site manager's wallet")
+    impact("site", "status", "--account", "dev:0", "--site", "1", "--status", "green-listed")
+    impact("pool", "open", "--account", "dev:0", "--file", "samples/xianju-pool.yaml", "--site", "1",
+           note="It opens an ETH pool with three Green List milestones (samples/xianju-pool.yaml)")
 
-    print("== Deploying the registry, the pools and the certifier (2 of 3 oracles) ==")
-    system = deploy_system(programme, [oracle1, oracle2, oracle3], quorum=2)
-    for name, address in system.addresses().items():
-        print(f"  {name:<19} {address}")
-    registry, pools, certifier = system.registry, system.pools, system.certifier
-    usdc = MockStablecoin.deploy("Sample USD", "USDC", 6, {"from": programme}, silent=True)
-    narrator.assets[usdc.address.lower()] = (6, "USDC")
-    for investor in (alice, bob, carol):
-        usdc.mint.transact(investor, 10_000 * 10**6, {"from": programme}, silent=True)
+    impact("buy", "--account", "dev:4", "--pool", "1", "--tokens", "120", note="Three investors buy impact tokens")
+    impact("buy", "--account", "dev:5", "--pool", "1", "--tokens", "60")
+    impact("buy", "--account", "dev:6", "--pool", "1", "--tokens", "40")
+    impact("buy", "--account", "dev:5", "--pool", "1", "--tokens", "5000", fails=True,
+           note="Asking for more than is left is refused before anything is sent")
 
-    spec = load_pool_spec(SAMPLE)
-    print(f"\n== Registering the site (sample data from {SAMPLE.name}) ==")
-    site = spec.site
-    tx = act(
-        registry.registerSite,
-        site.name, site.country.encode(), site.wdpa_id, site.metadata_uri, manager, {"from": programme},
-    )
-    site_id = tx.return_value
-    act(registry.setStatus, site_id, GREEN_LISTED, {"from": programme})
+    later(31, "the sale has closed with its goal reached")
+    sig1, sig2 = workdir / "oracle1.sig.json", workdir / "oracle2.sig.json"
+    impact("oracle", "sign", "--account", "env:ORACLE1_KEY", "--report", REPORT, "--out", str(sig1),
+           note="Two of the three oracles check the assessment report against the chain and sign it (EIP-712)")
+    impact("oracle", "sign", "--account", "env:ORACLE2_KEY", "--report", REPORT, "--out", str(sig2))
+    impact("oracle", "submit", "--account", "dev:8", "--report", REPORT, "--signatures", str(sig1), str(sig2),
+           note="Anyone relays both signatures in one transaction: milestone 0 is certified")
+    impact("pool", "release", "--account", "dev:8", "--pool", "1", "--milestone", "0",
+           note="Anyone releases the certified tranche to the site")
+    impact("oracle", "verify-evidence", "--account", "dev:4", "--report", REPORT,
+           note="An investor holding the evidence files recomputes the evidence hash and checks it on chain")
 
-    print("\n== Pool 1 (ETH): three investors fund the park's milestones ==")
-    params, milestones = spec.to_contract_args(site_id, "0x" + "00" * 20, 18, chain[-1].timestamp)
-    tx = act(pools.openPool, params, milestones, {"from": programme})
-    eth_pool = tx.return_value
-    price = params[2]
-    for investor, tokens in ((alice, 120), (bob, 60), (carol, 40)):
-        act(pools.buy, eth_pool, tokens, investor, {"from": investor, "value": tokens * price})
-    act(pools.safeTransferFrom, carol, bob, eth_pool, 10, b"", {"from": carol})
+    impact("pool", "open", "--account", "dev:0", "--file", "samples/xianju-pool-usdc.yaml", "--site", "1",
+           note="A second pool, in (mock) USDC, will miss its goal")
+    impact("dev", "fund", "--account", "dev:0", "--to", alice, "--amount", "5000")
+    impact("dev", "fund", "--account", "dev:0", "--to", carol, "--amount", "5000")
+    impact("buy", "--account", "dev:4", "--pool", "2", "--tokens", "100")
+    impact("buy", "--account", "dev:6", "--pool", "2", "--tokens", "60")
+    later(8, "the USDC sale closed below its goal")
+    impact("pool", "fail", "--account", "dev:8", "--pool", "2", note="Anyone fails the pool; holders are refunded")
+    impact("refund", "--account", "dev:4", "--pool", "2")
+    impact("refund", "--account", "dev:6", "--pool", "2")
 
-    print("\n== The sale closes; two of three oracles certify milestone 0; anyone releases the tranche ==")
-    _warp_past(params[6])
-    report = b"SAMPLE EAGL assessment report: criterion 1.1, Xianju National Park"
-    evidence = "0x" + keccak(report).hex()
-    for oracle in (oracle1, oracle2):
-        act(certifier.attest, eth_pool, 0, evidence, "ipfs://sample/xianju/eagl-report-1.pdf", {"from": oracle})
-    before = manager.balance()
-    act(pools.release, eth_pool, 0, {"from": relayer})
-    print(f"  -> the site manager's wallet grew by {format_amount(manager.balance() - before, 18, 'ETH')}")
-
-    print("\n== Pool 2 (USDC): the goal is missed, the pool fails, holders are refunded ==")
-    usdc_params = (site_id, usdc.address, 25 * 10**6, 500, 2_000, chain[-1].timestamp, chain[-1].timestamp + 7 * 86_400)
-    usdc_milestones = [(to_bytes32("GLS-V1.1-3.4.1"), milestones[1][1], milestones[1][2], 10_000,
-                        usdc_params[6] + 365 * 86_400)]
-    tx = act(pools.openPool, usdc_params, usdc_milestones, {"from": programme})
-    usdc_pool = tx.return_value
-    for investor, tokens in ((alice, 100), (carol, 60)):
-        usdc.approve.transact(pools, tokens * usdc_params[2], {"from": investor}, silent=True)
-        act(pools.buy, usdc_pool, tokens, investor, {"from": investor})
-    _warp_past(usdc_params[6])
-    act(pools.fail, usdc_pool, {"from": relayer})
-    for investor in (alice, carol):
-        act(pools.refund, usdc_pool, pools.balanceOf(investor, usdc_pool), {"from": investor})
-
-    print("\n== Escrow, from the contract's own accounting ==")
-    for pool_id in (eth_pool, usdc_pool):
-        info = pools.pool(pool_id).dict()
-        m = lambda amount: narrator.money(pool_id, amount)  # noqa: E731
-        print(
-            f"  pool {pool_id}: raised {m(info['raised'])} = released {m(info['released'])} "
-            f"+ refunded {m(info['refunded'])} + escrow {m(info['escrow'])}"
-        )
-        assert info["raised"] == info["released"] + info["refunded"] + info["escrow"]
-
-
-def _warp_past(timestamp: int) -> None:
-    while chain[-1].timestamp <= timestamp:
-        chain.sleep(timestamp - chain[-1].timestamp + 1)
-        chain.mine()
+    impact("trace", "--pool", "1", note="The site's view of pool 1, rebuilt from events")
+    impact("trace", "--investor", alice, note="And what alice's money did, rebuilt from events alone")
