@@ -465,7 +465,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args.handler(Context(args))
     except (UserError, ArtifactError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print("error: " + " ".join(str(exc).split()), file=sys.stderr)  # always one line
         return 1
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)

@@ -92,7 +92,8 @@ def load_pool_spec(path: str | Path) -> PoolSpec:
     try:
         data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise SpecError(f"{path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {exc}") from None
+        first_line = str(exc).splitlines()[0]
+        raise SpecError(f"{path} is not valid {'JSON' if path.suffix == '.json' else 'YAML'}: {first_line}") from None
     if not isinstance(data, dict):
         raise SpecError(f"{path}: expected a mapping with site, pool and milestones")
     return parse_pool_spec(data)

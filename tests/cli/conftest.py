@@ -1,0 +1,73 @@
+"""Fixtures for running the `impact` program as a user would: a subprocess against the test chain."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from brownie import accounts, web3
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def line(self) -> str:
+        """The one line a failed command prints."""
+        return self.err.strip()
+
+
+class Impact:
+    """`impact …` against the Brownie test chain, with its own deployments folder."""
+
+    def __init__(self, deployments: Path, env: dict[str, str] | None = None) -> None:
+        self.deployments = deployments
+        self.env = {**os.environ, "IMPACT_DEPLOYMENTS": str(deployments), **(env or {})}
+        self.rpc = web3.provider.endpoint_uri
+
+    def __call__(self, *args: str, account: str | None = "dev:0", env: dict[str, str] | None = None,
+                 rpc: bool = True) -> Result:
+        command = [sys.executable, "-m", "impact", *args] + (["--rpc-url", self.rpc] if rpc else [])
+        if account:
+            command += ["--account", account]
+        done = subprocess.run(command, env={**self.env, **(env or {})}, cwd=ROOT, capture_output=True, text=True,
+                              timeout=120)
+        return Result(done.returncode, done.stdout, done.stderr)
+
+    def ok(self, *args: str, **kwargs) -> str:
+        result = self(*args, **kwargs)
+        assert result.code == 0, result.err
+        return result.out
+
+    def json(self, *args: str, **kwargs) -> dict:
+        return json.loads(self.ok(*args, "--json", **kwargs))
+
+
+def dev(n: int) -> str:
+    return f"dev:{n}"
+
+
+@pytest.fixture(scope="module")
+def impact(tmp_path_factory) -> Impact:
+    return Impact(tmp_path_factory.mktemp("deployments"))
+
+
+@pytest.fixture(scope="module")
+def deployed(impact) -> dict:
+    """The system deployed by `impact deploy` (oracles: accounts 1-3, quorum 2, a mock USDC)."""
+    oracles = ",".join(a.address for a in accounts[1:4])
+    impact.ok("deploy", "--oracles", oracles, "--quorum", "2", "--mock-usdc")
+    deployment = json.loads(next(impact.deployments.iterdir()).read_text())
+    impact.ok("site", "register", "--name", "Xianju National Park", "--country", "CN", "--wdpa", "555000001",
+              "--beneficiary", accounts[7].address)
+    return deployment

@@ -1,0 +1,111 @@
+"""`impact trace`: the story rebuilt from events must agree exactly with the contracts' own views."""
+
+import pytest
+from brownie import ImpactPools, accounts, chain, web3
+
+from impact.encoding import to_bytes32
+
+POOL_FILE = "samples/xianju-pool.yaml"
+
+
+@pytest.fixture
+def story(impact, deployed):
+    """Pool with alice (120), bob buying 60 for carol, alice giving 20 to dave, milestone 0 certified and released,
+    then alice sending 10 more to dave (after the release, so it must not count for that tranche)."""
+    pools = ImpactPools.at(deployed["contracts"]["ImpactPools"]["address"])
+    alice, bob, carol, dave = accounts[4], accounts[5], accounts[6], accounts[9]
+    pool_id = int(impact.ok("pool", "open", "--file", POOL_FILE, "--site", "1").split()[1])
+    impact.ok("buy", "--pool", str(pool_id), "--tokens", "120", account="dev:4")
+    impact.ok("buy", "--pool", str(pool_id), "--tokens", "60", "--recipient", carol.address, account="dev:5")
+    pools.safeTransferFrom(alice, dave, pool_id, 20, b"", {"from": alice})
+    chain.sleep(pools.pool(pool_id).dict()["saleEnd"] - chain[-1].timestamp + 10)
+    chain.mine()
+    evidence = to_bytes32("EAGL report")
+    for oracle in ("dev:1", "dev:2"):
+        impact.ok("oracle", "attest", "--pool", str(pool_id), "--milestone", "0", "--evidence-hash", evidence,
+                  "--uri", "ipfs://sample/report", account=oracle)
+    release = impact.ok("pool", "release", "--pool", str(pool_id), "--milestone", "0", account="dev:8")
+    release_tx = release.strip().split("tx ")[-1]
+    pools.safeTransferFrom(alice, dave, pool_id, 10, b"", {"from": alice})
+    return {"pools": pools, "pool_id": pool_id, "alice": alice, "bob": bob, "carol": carol, "dave": dave,
+            "release_block": web3.eth.get_transaction_receipt(release_tx)["blockNumber"]}
+
+
+def test_the_investor_trace_lists_purchases_and_transfers(impact, story):
+    trace = impact.json("trace", "--investor", story["alice"].address)
+    assert [(p["pool_id"], p["tokens"], p["paid"]["amount"]) for p in trace["purchases"]] == [
+        (story["pool_id"], 120, 120 * 5 * 10**16)
+    ]
+    assert [(m["direction"], m["tokens"], m["counterparty"]) for m in trace["movements"]] == [
+        ("sent", 20, story["dave"].address), ("sent", 10, story["dave"].address)
+    ]
+
+
+def test_holdings_in_the_trace_equal_balance_of(impact, story):
+    for who in ("alice", "carol", "dave", "bob"):
+        trace = impact.json("trace", "--investor", story[who].address)
+        holding = trace["holdings"].get(str(story["pool_id"]), 0)
+        assert holding == story["pools"].balanceOf(story[who], story["pool_id"])
+
+
+def test_the_attributable_part_is_the_holding_before_the_release_over_the_supply(impact, story):
+    pools, pool_id, block = story["pools"], story["pool_id"], story["release_block"]
+    trace = impact.json("trace", "--investor", story["alice"].address)
+    (milestone,) = [m for m in trace["milestones"] if m["certified"]]
+    release = milestone["release"]
+    holding_then = pools.balanceOf(story["alice"], pool_id, block_identifier=block - 1)
+    supply_then = pools.totalSupply(pool_id, block_identifier=block - 1)
+    tranche = pools.milestone(pool_id, 0).dict()["trancheAmount"]
+    assert (release["holding"], release["supply"]) == (holding_then, supply_then) == (100, 180)
+    assert release["amount"]["amount"] == tranche
+    assert release["attributable"]["amount"] == tranche * holding_then // supply_then
+    assert {a["oracle"] for a in milestone["attestations"]} == {accounts[1].address, accounts[2].address}
+
+
+def test_the_pool_trace_equals_the_contracts_accounting(impact, story):
+    pools, pool_id = story["pools"], story["pool_id"]
+    trace = impact.json("trace", "--pool", str(pool_id))
+    view = pools.pool(pool_id).dict()
+    account = trace["account"]
+    assert account["raised"]["amount"] == view["raised"]
+    assert account["released"]["amount"] == view["released"]
+    assert account["refunded"]["amount"] == view["refunded"]
+    assert account["escrow"]["amount"] == view["escrow"]
+    assert account["supply"] == view["supply"]
+    holders = {h["address"]: h["holding"] for h in trace["holders"]}
+    assert holders == {a.address: pools.balanceOf(a, pool_id)
+                       for a in (story["alice"], story["bob"], story["carol"], story["dave"])}
+    assert sum(holders.values()) == view["supply"]
+
+
+def test_a_token_lot_is_followed_first_in_first_out(impact, story):
+    trace = impact.json("trace", "--investor", story["alice"].address)
+    lot_tx = trace["purchases"][0]["tx"]
+    lot = impact.json("trace", "--token-lot", lot_tx)
+    assert [(s["receiver"], s["tokens"]) for s in lot["steps"]] == [(story["dave"].address, 20),
+                                                                    (story["dave"].address, 10)]
+    assert lot["now_held"] == {story["alice"].address: 90, story["dave"].address: 30}
+
+
+def test_refunds_appear_in_the_trace_and_the_summary(impact, deployed):
+    pools = ImpactPools.at(deployed["contracts"]["ImpactPools"]["address"])
+    pool_id = int(impact.ok("pool", "open", "--file", "samples/xianju-pool-usdc.yaml", "--site", "1").split()[1])
+    impact.ok("dev", "fund", "--to", accounts[4].address, "--amount", "100")
+    impact.ok("buy", "--pool", str(pool_id), "--tokens", "4", account="dev:4")
+    chain.sleep(pools.pool(pool_id).dict()["saleEnd"] - chain[-1].timestamp + 10)
+    chain.mine()
+    impact.ok("pool", "fail", "--pool", str(pool_id), account="dev:8")
+    out = impact.ok("refund", "--pool", str(pool_id), account="dev:4")
+    assert out.startswith(f"redeemed 4 tokens of pool {pool_id} for 100 USDC")
+    trace = impact.json("trace", "--investor", accounts[4].address)
+    assert [(r["pool_id"], r["tokens"], r["amount"]["amount"]) for r in trace["refunds"]] == [(pool_id, 4, 100 * 10**6)]
+    summary = [p["summary"] for p in trace["pools"] if p["pool_id"] == pool_id][0]
+    assert summary == f"pool {pool_id}: of 100 USDC paid, 0 USDC reached Xianju National Park through 0 certified " \
+                      "milestones, 100 USDC was refunded"
+
+
+def test_the_human_trace_ends_with_a_summary_sentence(impact, story):
+    out = impact.ok("trace", "--investor", story["alice"].address)
+    assert "Summary" in out
+    assert f"pool {story['pool_id']}: of 6 ETH paid, 1 ETH reached Xianju National Park through 1 certified milestone" \
+           in out
