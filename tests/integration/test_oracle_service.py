@@ -1,0 +1,181 @@
+"""`impact oracle watch`: an oracle service that never double-submits, survives a crash and a node outage, and
+sets malformed reports aside. Each test runs the real program against an Anvil of its own."""
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+from web3 import HTTPProvider, Web3
+
+from impact.artifacts import abi
+from impact.localnode import LocalAnvil
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE_REPORT = ROOT / "samples" / "reports" / "xianju-milestone-1"
+
+
+def impact(env, *args, check=True):
+    done = subprocess.run([sys.executable, "-m", "impact", *args], env=env, cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    if check:
+        assert done.returncode == 0, done.stderr
+    return done
+
+
+@pytest.fixture
+def world(tmp_path):
+    """A node with the system deployed, pool 1 sold out (so its sale is closed), an oracle key, and an inbox."""
+    state = tmp_path / "anvil-state.json"
+    node = LocalAnvil(["--state", str(state)]).start()
+    oracle = Account.create()
+    env = {**os.environ, "IMPACT_DEPLOYMENTS": str(tmp_path / "deployments"), "ORACLE_KEY": oracle.key.hex()}
+    w3 = Web3(HTTPProvider(node.url))
+    w3.eth.send_transaction({"from": w3.eth.accounts[0], "to": oracle.address, "value": 10**18})
+    common = ["--rpc-url", node.url]
+    impact(env, "deploy", *common, "--account", "dev:0", "--oracles",
+           f"{oracle.address},{w3.eth.accounts[1]}", "--quorum", "2")
+    impact(env, "site", "register", *common, "--account", "dev:0", "--name", "Xianju National Park",
+           "--country", "CN", "--wdpa", "555000001", "--beneficiary", w3.eth.accounts[7])
+    impact(env, "pool", "open", *common, "--account", "dev:0", "--file", "samples/xianju-pool.yaml", "--site", "1")
+    # Selling out the cap closes the sale at once, without moving the node's clock (which a restart would lose).
+    impact(env, "buy", *common, "--account", "dev:4", "--pool", "1", "--tokens", "1000")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    deployment = json.loads(next((tmp_path / "deployments").iterdir()).read_text())
+    certifier = w3.eth.contract(address=deployment["contracts"]["MilestoneCertifier"]["address"],
+                                abi=abi("MilestoneCertifier"))
+    world = {"node": node, "env": env, "oracle": oracle, "w3": w3, "inbox": inbox, "certifier": certifier,
+             "common": common, "tmp": tmp_path, "state": state}
+    yield world
+    world["node"].stop()
+
+
+def drop_report(world, name="report.yaml"):
+    """Puts the sample assessment report (pool 1, milestone 0) and its evidence files into the inbox."""
+    for item in SAMPLE_REPORT.iterdir():
+        if item.suffix == ".txt":
+            shutil.copy(item, world["inbox"] / item.name)
+    shutil.copy(SAMPLE_REPORT / "report.yaml", world["inbox"] / name)
+
+
+def watch(world, *extra, crash_at=None, check=False):
+    env = dict(world["env"])
+    if crash_at:
+        env["IMPACT_ORACLE_CRASH_AT"] = crash_at
+    return impact(env, "oracle", "watch", *world["common"], "--account", "env:ORACLE_KEY", "--inbox",
+                  str(world["inbox"]), "--poll", "0.2", *extra, check=check)
+
+
+def journal(world):
+    with sqlite3.connect(world["inbox"] / ".journal.sqlite") as db:
+        return db.execute("SELECT pool_id, milestone_id, state, tx_hash FROM milestones").fetchall()
+
+
+def attestations(world):
+    certifier = world["certifier"]
+    return certifier.events.OracleAttested().get_logs(from_block=0)
+
+
+def test_a_report_is_attested_once_and_moved_to_processed(world):
+    drop_report(world)
+    done = watch(world, "--once")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "pool 1 milestone 0: attested in block" in done.stdout
+    (row,) = journal(world)
+    assert row[:3] == (1, 0, "done")
+    assert [e["args"]["oracle"] for e in attestations(world)] == [world["oracle"].address]
+    assert (world["inbox"] / "processed" / "report.yaml").exists()
+    assert not (world["inbox"] / "report.yaml").exists()
+
+
+@pytest.mark.parametrize("crash_at", ["after-record", "after-broadcast"])
+def test_a_crash_in_the_middle_never_double_submits(world, crash_at):
+    drop_report(world)
+    crashed = watch(world, "--once", crash_at=crash_at)
+    assert crashed.returncode == 70
+    (row,) = journal(world)
+    assert row[2] == "broadcast"  # the transaction was recorded before anything else happened
+    assert (world["inbox"] / "report.yaml").exists()  # and the report was not lost
+
+    resumed = watch(world, "--once")
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert f"resuming transaction {row[3]}" in resumed.stdout
+    (final,) = journal(world)
+    assert final[2:] == ("done", row[3])  # the very same transaction, not a new one
+    assert len(attestations(world)) == 1
+    assert world["w3"].eth.get_transaction_count(world["oracle"].address) == 1
+
+    again = watch(world, "--once")  # a third run finds nothing left to do
+    assert again.returncode == 0 and len(attestations(world)) == 1
+
+
+def test_the_same_report_dropped_twice_is_processed_once(world):
+    drop_report(world)
+    watch(world, "--once")
+    drop_report(world, name="report-copy.yaml")
+    second = watch(world, "--once")
+    assert "pool 1 milestone 0 already done, nothing to do" in second.stdout
+    assert len(attestations(world)) == 1
+
+
+def test_a_malformed_report_is_set_aside_and_the_others_go_on(world):
+    (world["inbox"] / "a-broken.yaml").write_text("pool: [1,\n")
+    (world["inbox"] / "b-incomplete.json").write_text('{"pool": 1, "milestone": 0}')
+    drop_report(world, name="c-good.yaml")
+    done = watch(world, "--once")
+    assert done.returncode == 0
+    lines = done.stdout.splitlines()
+    assert any("a-broken.yaml: rejected, report a-broken.yaml is not valid YAML" in line for line in lines)
+    assert any("b-incomplete.json: rejected, report b-incomplete.json: criterion" in line
+               or "b-incomplete.json: rejected" in line for line in lines)
+    assert (world["inbox"] / "rejected" / "a-broken.yaml").exists()
+    assert (world["inbox"] / "rejected" / "b-incomplete.json").exists()
+    assert (world["inbox"] / "processed" / "c-good.yaml").exists()
+    assert len(attestations(world)) == 1
+
+
+def test_a_report_the_chain_refuses_is_set_aside_with_the_reason(world):
+    report = (SAMPLE_REPORT / "report.yaml").read_text().replace("milestone: 0", "milestone: 2")
+    drop_report(world)
+    (world["inbox"] / "report.yaml").write_text(report)
+    done = watch(world, "--once")
+    assert "rejected by the chain, milestone 2 of pool 1 is not next: milestone 0 comes first" in done.stdout
+    assert (world["inbox"] / "rejected" / "report.yaml").exists()
+    assert attestations(world) == []
+
+
+def test_the_service_rides_out_a_node_outage_and_stops_cleanly_on_sigterm(world):
+    env = dict(world["env"])
+    service = subprocess.Popen(
+        [sys.executable, "-m", "impact", "oracle", "watch", *world["common"], "--account", "env:ORACLE_KEY",
+         "--inbox", str(world["inbox"]), "--poll", "0.2"],
+        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        time.sleep(2)
+        world["node"].stop()  # the node goes down (and saves its state)...
+        drop_report(world)  # ...while a report arrives
+        time.sleep(3)
+        assert service.poll() is None  # the service is still alive, retrying
+        world["node"] = LocalAnvil(["--state", str(world["state"])], port=world["node"].port).start()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (world["inbox"] / "processed" / "report.yaml").exists():
+            time.sleep(0.2)
+        service.send_signal(signal.SIGTERM)
+        output, _ = service.communicate(timeout=30)
+    finally:
+        if service.poll() is None:
+            service.kill()
+    assert service.returncode == 0
+    assert "node unavailable" in output and "retrying" in output
+    assert "pool 1 milestone 0: attested in block" in output
+    assert "received SIGTERM: stopping after the current step" in output and output.rstrip().endswith("stopped")
+    assert len(attestations(world)) == 1
