@@ -1,0 +1,109 @@
+"""`impact oracle sign | submit | verify-evidence`: two of three oracles sign, anyone relays, investors re-verify."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from brownie import ImpactPools, accounts, chain, web3
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "samples" / "reports" / "xianju-milestone-1"
+
+
+@pytest.fixture(scope="module")
+def signing_oracles(impact, deployed):
+    """Three oracles with private keys: accredited through `impact oracle grant`, funded for gas."""
+    keys = [accounts.add() for _ in range(3)]
+    for oracle in keys:
+        accounts[0].transfer(oracle, 10**18)
+        impact.ok("oracle", "grant", oracle.address)
+    return keys
+
+
+@pytest.fixture
+def report(impact, deployed, tmp_path):
+    """A closed, funded pool and a copy of the sample report (pool 1, milestone 0) with its evidence files."""
+    pools = ImpactPools.at(deployed["contracts"]["ImpactPools"]["address"])
+    pool_id = int(impact.ok("pool", "open", "--file", "samples/xianju-pool.yaml", "--site", "1").split()[1])
+    impact.ok("buy", "--pool", str(pool_id), "--tokens", "1000", account="dev:4")  # sold out: the sale is closed
+    for item in SAMPLE.iterdir():
+        shutil.copy(item, tmp_path / item.name)
+    path = tmp_path / "report.yaml"
+    path.write_text(path.read_text().replace("pool: 1", f"pool: {pool_id}"))
+    return {"path": path, "pool_id": pool_id, "pools": pools}
+
+
+def sign(impact, report, oracle, out):
+    return impact("oracle", "sign", "--report", str(report["path"]), "--out", str(out), account="env:KEY",
+                  env={"KEY": oracle.private_key})
+
+
+def test_two_signatures_relayed_by_a_third_party_certify(impact, report, signing_oracles, tmp_path):
+    files = [tmp_path / f"sig{i}.json" for i in range(2)]
+    for oracle, out in zip(signing_oracles[:2], files):
+        assert sign(impact, report, oracle, out).code == 0
+    out = impact.ok("oracle", "submit", "--report", str(report["path"]), "--signatures", *map(str, files),
+                    account="dev:8")
+    assert f"certified pool {report['pool_id']} milestone 0 with 2 signatures" in out
+    assert f"relayed by {accounts[8].address}" in out
+    assert report["pools"].milestone(report["pool_id"], 0).dict()["certified"]
+
+
+def test_a_signature_file_records_what_was_signed(impact, report, signing_oracles, tmp_path):
+    sign(impact, report, signing_oracles[0], tmp_path / "sig.json")
+    data = json.loads((tmp_path / "sig.json").read_text())
+    assert data["signer"] == signing_oracles[0].address
+    assert data["poolId"] == report["pool_id"] and data["milestoneId"] == 0
+    assert data["chainId"] == chain.id and len(bytes.fromhex(data["signature"][2:])) == 65
+
+
+def test_one_signature_is_below_the_quorum(impact, report, signing_oracles, tmp_path):
+    sign(impact, report, signing_oracles[0], tmp_path / "sig.json")
+    result = impact("oracle", "submit", "--report", str(report["path"]), "--signatures", str(tmp_path / "sig.json"),
+                    account="dev:8")
+    assert result.code == 1 and result.line == "error: 1 signatures given, the quorum is 2"
+
+
+def test_a_signer_who_is_not_an_oracle_cannot_sign(impact, report):
+    stranger = accounts.add()
+    result = impact("oracle", "sign", "--report", str(report["path"]), account="env:KEY",
+                    env={"KEY": stranger.private_key})
+    assert result.code == 1 and result.line == f"error: {stranger.address} is not an accredited oracle of this deployment"
+
+
+def test_signatures_for_other_evidence_are_refused_before_sending(impact, report, signing_oracles, tmp_path):
+    files = [tmp_path / f"sig{i}.json" for i in range(2)]
+    for oracle, out in zip(signing_oracles[:2], files):
+        sign(impact, report, oracle, out)
+    (report["path"].parent / "eagl-assessment.txt").write_text("tampered\n")
+    nonce = web3.eth.get_transaction_count(accounts[8].address)
+    result = impact("oracle", "submit", "--report", str(report["path"]), "--signatures", *map(str, files),
+                    account="dev:8")
+    assert result.code == 1 and "signs evidenceHash" in result.line
+    assert web3.eth.get_transaction_count(accounts[8].address) == nonce
+
+
+def test_an_investor_re_verifies_the_evidence_and_detects_a_changed_file(impact, report, signing_oracles, tmp_path):
+    for i, oracle in enumerate(signing_oracles[:2]):
+        sign(impact, report, oracle, tmp_path / f"sig{i}.json")
+    impact.ok("oracle", "submit", "--report", str(report["path"]), "--signatures",
+              str(tmp_path / "sig0.json"), str(tmp_path / "sig1.json"), account="dev:8")
+    out = impact.ok("oracle", "verify-evidence", "--report", str(report["path"]), account=None)
+    assert out.startswith("evidence verified: the 2 files hash to 0x")
+    (report["path"].parent / "consultation-record.txt").write_text("a different record\n")
+    result = impact("oracle", "verify-evidence", "--report", str(report["path"]), account=None)
+    assert result.code == 1 and result.line.startswith("error: the files do NOT match")
+
+
+def test_the_watch_service_in_sign_mode_writes_a_signature_file(impact, report, signing_oracles, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for item in report["path"].parent.iterdir():
+        if item.is_file():
+            shutil.copy(item, inbox / item.name)
+    result = impact("oracle", "watch", "--inbox", str(inbox), "--mode", "sign", "--once", account="env:KEY",
+                    env={"KEY": signing_oracles[2].private_key})
+    assert result.code == 0, result.out + result.err
+    (signature,) = (inbox / "signatures").iterdir()
+    assert json.loads(signature.read_text())["signer"] == signing_oracles[2].address
