@@ -13,7 +13,7 @@ SOLC_SHIM := .solc-bin/solc-v$(SOLC_VERSION)
 export SOLCX_BINARY_PATH := $(CURDIR)/.solc-bin
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install demo test test-anvil test-ganache compile clean
+.PHONY: install demo test test-anvil test-ganache lint format compile node clean
 
 install: $(VENV)/.installed node_modules/.installed $(SOLC_SHIM)
 
@@ -21,6 +21,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/brownie compile >/dev/null
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -39,14 +40,29 @@ compile: install
 demo: install
 	PYTHONWARNINGS=ignore::FutureWarning $(BIN)/brownie run scripts/demo.py
 
-## The whole test suite on Anvil, then on Ganache.
-test: test-anvil test-ganache
+## Lint, then the whole test suite on Anvil, then on Ganache.
+test: lint test-anvil test-ganache
 
 test-anvil: install
 	$(BIN)/brownie test tests/
 
+# On Ganache, everything that runs on Brownie's chain. Left out: the tests that start an Anvil of their own (the
+# live-network deploy and the oracle service's crash and outage tests), which would only repeat the Anvil run.
 test-ganache: install
-	$(BIN)/brownie test tests/ --network ganache-cli
+	$(BIN)/brownie test tests/ --network ganache-cli \
+		--ignore tests/cli/test_live_network.py --ignore tests/integration/test_oracle_service.py
+
+lint: install
+	$(BIN)/ruff check impact scripts tests
+	$(BIN)/ruff format --check impact scripts tests
+
+format: install
+	$(BIN)/ruff check --fix impact scripts tests
+	$(BIN)/ruff format impact scripts tests
+
+## A local Anvil on 127.0.0.1:8545 for trying the `impact` commands by hand (Ctrl-C stops it).
+node: install
+	anvil --port 8545
 
 clean:
 	rm -rf build reports .hypothesis

@@ -38,7 +38,9 @@ def load_signer(spec: str | None, w3: Web3, live: bool) -> Signer:
     """
     if spec and spec.startswith("dev:"):
         if live:
-            raise UserError("dev accounts exist only on a local development chain; use a keystore account or PRIVATE_KEY")
+            raise UserError(
+                "dev accounts exist only on a local development chain; use a keystore account or PRIVATE_KEY"
+            )
         try:
             return Signer(address=w3.eth.accounts[int(spec[4:])])
         except (ValueError, IndexError):
@@ -47,7 +49,9 @@ def load_signer(spec: str | None, w3: Web3, live: bool) -> Signer:
         var = spec[4:] if spec and spec.startswith("env:") else PRIVATE_KEY_VAR
         key = os.environ.get(var) or dotenv_values(".env").get(var)
         if not key:
-            raise UserError(f"no account: pass --account NAME (Brownie keystore) or set {var} in the environment or .env")
+            raise UserError(
+                f"no account: pass --account NAME (Brownie keystore) or set {var} in the environment or .env"
+            )
         return _from_key(key, f"${var}")
     return _from_keystore(spec)
 

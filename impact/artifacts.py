@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ class ArtifactError(RuntimeError):
     """A contract's build artifact is missing: the contracts have not been compiled."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def artifact(name: str) -> dict[str, Any]:
     path = BUILD_DIR / f"{name}.json"
     try:

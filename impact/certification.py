@@ -74,4 +74,3 @@ def sign(certification: Certification, chain_id: int, certifier_address: str, pr
 def ordered(signatures: dict[str, bytes]) -> list[tuple[str, bytes]]:
     """(signer, signature) pairs in strictly ascending signer order, as `certifyWithSignatures` requires."""
     return sorted(signatures.items(), key=lambda item: int(item[0], 16))
-

@@ -10,12 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Callable, Sequence
-
-from web3 import Web3
+from typing import Any
 
 from impact import deployments, network
 from impact.accounts import Signer, load_signer, parse_address
@@ -77,16 +76,22 @@ class Context:
 
 
 def cmd_deploy(ctx: Context) -> None:
-    from impact.deploy_web3 import deploy_all
+    from impact.deploy import deploy_all
 
     a = ctx.args
     oracles = [parse_address(o, "oracle address") for o in a.oracles.split(",")] if a.oracles else []
     if a.quorum < 1 or a.quorum > len(oracles):
         raise UserError(f"the quorum must be between 1 and the number of oracles ({len(oracles)})")
-    ctx.confirm("Deploying the Green List impact contracts", {
-        "deployer": ctx.signer.address, "oracles": ", ".join(oracles), "quorum": a.quorum,
-        "admin delay": f"{a.admin_delay} s", "confirmations": a.confirmations,
-    })
+    ctx.confirm(
+        "Deploying the Green List impact contracts",
+        {
+            "deployer": ctx.signer.address,
+            "oracles": ", ".join(oracles),
+            "quorum": a.quorum,
+            "admin delay": f"{a.admin_delay} s",
+            "confirmations": a.confirmations,
+        },
+    )
     deployment = deploy_all(ctx.sender, ctx.net.name, oracles, a.quorum, a.admin_delay, mock_usdc=a.mock_usdc)
     path = deployments.save(deployment)
     for name, deployed in deployment.contracts.items():
@@ -102,7 +107,9 @@ def cmd_site_register(ctx: Context) -> None:
     registry = ctx.system.registry
     fn = registry.functions.registerSite(a.name, a.country.encode(), a.wdpa, a.uri, beneficiary)
     site_id = ctx.sender.simulate(fn)
-    ctx.confirm("Registering a site", {"name": a.name, "country": a.country, "WDPA id": a.wdpa, "beneficiary": beneficiary})
+    ctx.confirm(
+        "Registering a site", {"name": a.name, "country": a.country, "WDPA id": a.wdpa, "beneficiary": beneficiary}
+    )
     receipt = ctx.sender.send(fn)
     print(f"site {site_id} registered: {a.name} ({a.country}), WDPA {a.wdpa}; tx {_tx(receipt)}")
 
@@ -119,7 +126,10 @@ def cmd_site_show(ctx: Context) -> None:
         raise UserError(f"there is no site {ctx.args.site}")
     beneficiary, wdpa, country, status, name, uri = registry.functions.site(ctx.args.site).call()
     status_name = [k for k, v in STATUSES.items() if v == status][0]
-    print(f"site {ctx.args.site}: {name} ({country.decode()}), WDPA {wdpa}, {status_name}, beneficiary {beneficiary}, {uri}")
+    print(
+        f"site {ctx.args.site}: {name} ({country.decode()}), WDPA {wdpa}, {status_name}, "
+        f"beneficiary {beneficiary}, {uri}"
+    )
 
 
 def cmd_oracle_role(ctx: Context) -> None:
@@ -131,8 +141,10 @@ def cmd_oracle_role(ctx: Context) -> None:
     ctx.confirm(f"{a.action.capitalize()}ing the oracle role", {"oracle": oracle})
     receipt = ctx.sender.send(fn)
     count = certifier.functions.oracleCount().call()
-    print(f"oracle role {a.action}ed {'to' if a.action == 'grant' else 'from'} {oracle}; {count} oracles now; "
-          f"tx {_tx(receipt)}")
+    print(
+        f"oracle role {a.action}ed {'to' if a.action == 'grant' else 'from'} {oracle}; {count} oracles now; "
+        f"tx {_tx(receipt)}"
+    )
 
 
 def cmd_oracle_quorum(ctx: Context) -> None:
@@ -147,8 +159,12 @@ def cmd_oracle_attest(ctx: Context) -> None:
     if a.report:
         try:
             report = load_report(a.report)
-            pool_id, milestone_id, evidence, uri = (report.pool_id, report.milestone_id,
-                                                     report.evidence_hash(), report.evidence_uri)
+            pool_id, milestone_id, evidence, uri = (
+                report.pool_id,
+                report.milestone_id,
+                report.evidence_hash(),
+                report.evidence_uri,
+            )
         except ReportError as exc:
             raise UserError(str(exc)) from None
     else:
@@ -159,8 +175,10 @@ def cmd_oracle_attest(ctx: Context) -> None:
     receipt = ctx.sender.send(ctx.system.certifier.functions.attest(pool_id, milestone_id, evidence, uri))
     logs = ctx.system.pools.events.MilestoneCertified().process_receipt(receipt, errors=_DISCARD)
     outcome = "and CERTIFIED the milestone" if logs else "(quorum not reached yet)"
-    print(f"attested pool {pool_id} milestone {milestone_id} with evidence 0x{evidence.hex()} {outcome}; "
-          f"tx {_tx(receipt)}")
+    print(
+        f"attested pool {pool_id} milestone {milestone_id} with evidence 0x{evidence.hex()} {outcome}; "
+        f"tx {_tx(receipt)}"
+    )
 
 
 def cmd_pool_open(ctx: Context) -> None:
@@ -178,23 +196,34 @@ def cmd_pool_open(ctx: Context) -> None:
         raise UserError(str(exc)) from None
     fn = ctx.system.pools.functions.openPool(params, milestones)
     pool_id = ctx.sender.simulate(fn)
-    ctx.confirm("Opening a pool", {"site": a.site, "asset": symbol, "price": f"{spec.price} {symbol}",
-                                   "goal / cap": f"{spec.goal_tokens} / {spec.cap_tokens} tokens",
-                                   "milestones": len(milestones)})
+    ctx.confirm(
+        "Opening a pool",
+        {
+            "site": a.site,
+            "asset": symbol,
+            "price": f"{spec.price} {symbol}",
+            "goal / cap": f"{spec.goal_tokens} / {spec.cap_tokens} tokens",
+            "milestones": len(milestones),
+        },
+    )
     receipt = ctx.sender.send(fn)
     count = len(milestones)
-    print(f"pool {pool_id} opened for site {a.site}: {spec.price} {symbol} per token, {count} milestone"
-          f"{'s' if count != 1 else ''}; "
-          f"tx {_tx(receipt)}")
+    print(
+        f"pool {pool_id} opened for site {a.site}: {spec.price} {symbol} per token, {count} milestone"
+        f"{'s' if count != 1 else ''}; "
+        f"tx {_tx(receipt)}"
+    )
 
 
 def cmd_pool_show(ctx: Context) -> None:
     info = ctx.system.pool(ctx.args.pool)
     money = lambda v: ctx.system.money(info["asset"], v)  # noqa: E731
-    print(f"pool {ctx.args.pool}: site {info['siteId']}, price {money(info['price'])}, sold {info['tokensSold']}/"
-          f"{info['capTokens']} (goal {info['goalTokens']}), raised {money(info['raised'])}, released "
-          f"{money(info['released'])}, refunded {money(info['refunded'])}, escrow {money(info['escrow'])}, "
-          f"certified {info['certifiedCount']}/{info['milestoneCount']}")
+    print(
+        f"pool {ctx.args.pool}: site {info['siteId']}, price {money(info['price'])}, sold {info['tokensSold']}/"
+        f"{info['capTokens']} (goal {info['goalTokens']}), raised {money(info['raised'])}, released "
+        f"{money(info['released'])}, refunded {money(info['refunded'])}, escrow {money(info['escrow'])}, "
+        f"certified {info['certifiedCount']}/{info['milestoneCount']}"
+    )
 
 
 def cmd_pool_admin(ctx: Context) -> None:
@@ -209,15 +238,16 @@ def cmd_pool_admin(ctx: Context) -> None:
         event = pools.events.PoolFailed().process_receipt(receipt, errors=_DISCARD)[0]
         from impact.errors import FAILURE
 
-        print(f"pool {a.pool} failed ({FAILURE[event['args']['reason']]}); holders may refund; "
-              f"tx {_tx(receipt)}")
+        print(f"pool {a.pool} failed ({FAILURE[event['args']['reason']]}); holders may refund; tx {_tx(receipt)}")
     elif a.action == "release":
         info = ctx.system.pool(a.pool)
         receipt = ctx.sender.send(pools.functions.release(a.pool, a.milestone))
         event = pools.events.TrancheReleased().process_receipt(receipt, errors=_DISCARD)[0]["args"]
         how = "credited to" if event["credited"] else "paid to"
-        print(f"pool {a.pool} milestone {a.milestone}: {ctx.system.money(info['asset'], event['amount'])} {how} "
-              f"{event['beneficiary']}; tx {_tx(receipt)}")
+        print(
+            f"pool {a.pool} milestone {a.milestone}: {ctx.system.money(info['asset'], event['amount'])} {how} "
+            f"{event['beneficiary']}; tx {_tx(receipt)}"
+        )
 
 
 def cmd_buy(ctx: Context) -> None:
@@ -233,8 +263,9 @@ def cmd_buy(ctx: Context) -> None:
     if int(asset, 16) == 0:
         balance = ctx.w3.eth.get_balance(ctx.signer.address)
         if balance < cost:
-            raise UserError(f"{ctx.signer.address} has {ctx.system.money(asset, balance)}, "
-                            f"{ctx.system.money(asset, cost)} needed")
+            raise UserError(
+                f"{ctx.signer.address} has {ctx.system.money(asset, balance)}, {ctx.system.money(asset, cost)} needed"
+            )
         ctx.sender.simulate(fn, value=cost)
         ctx.confirm("Buying impact tokens", {"pool": a.pool, "tokens": a.tokens, "cost": ctx.system.money(asset, cost)})
         receipt = ctx.sender.send(fn, value=cost)
@@ -242,15 +273,18 @@ def cmd_buy(ctx: Context) -> None:
         token = ctx.system.erc20(asset)
         balance = token.functions.balanceOf(ctx.signer.address).call()
         if balance < cost:
-            raise UserError(f"{ctx.signer.address} has {ctx.system.money(asset, balance)}, "
-                            f"{ctx.system.money(asset, cost)} needed")
+            raise UserError(
+                f"{ctx.signer.address} has {ctx.system.money(asset, balance)}, {ctx.system.money(asset, cost)} needed"
+            )
         ctx.confirm("Buying impact tokens", {"pool": a.pool, "tokens": a.tokens, "cost": ctx.system.money(asset, cost)})
         if token.functions.allowance(ctx.signer.address, pools.address).call() < cost:
             ctx.sender.send(token.functions.approve(pools.address, cost))  # exactly what this purchase needs
         receipt = ctx.sender.send(fn)
     event = pools.events.TokensPurchased().process_receipt(receipt, errors=_DISCARD)[0]["args"]
-    print(f"bought {event['tokens']} tokens of pool {a.pool} for {ctx.system.money(asset, event['amountPaid'])}"
-          f"{'' if recipient == ctx.signer.address else f' for {recipient}'}; tx {_tx(receipt)}")
+    print(
+        f"bought {event['tokens']} tokens of pool {a.pool} for {ctx.system.money(asset, event['amountPaid'])}"
+        f"{'' if recipient == ctx.signer.address else f' for {recipient}'}; tx {_tx(receipt)}"
+    )
 
 
 def cmd_refund(ctx: Context) -> None:
@@ -265,8 +299,10 @@ def cmd_refund(ctx: Context) -> None:
         raise UserError(f"{ctx.signer.address} holds {held} tokens of pool {a.pool}, not {tokens}")
     receipt = ctx.sender.send(pools.functions.refund(a.pool, tokens))
     event = pools.events.Refunded().process_receipt(receipt, errors=_DISCARD)[0]["args"]
-    print(f"redeemed {event['tokens']} tokens of pool {a.pool} for {ctx.system.money(info['asset'], event['amount'])}; "
-          f"tx {_tx(receipt)}")
+    print(
+        f"redeemed {event['tokens']} tokens of pool {a.pool} for {ctx.system.money(info['asset'], event['amount'])}; "
+        f"tx {_tx(receipt)}"
+    )
 
 
 def cmd_trace(ctx: Context) -> None:
@@ -357,11 +393,17 @@ def _positive(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--network", default="development",
-                        help="Brownie network id (default: development, a local node on 127.0.0.1:8545)")
+    common.add_argument(
+        "--network",
+        default="development",
+        help="Brownie network id (default: development, a local node on 127.0.0.1:8545)",
+    )
     common.add_argument("--rpc-url", help="talk to this node instead of the network's configured URL")
-    common.add_argument("--account", help="keystore account NAME, env[:VAR] for a private key (default $PRIVATE_KEY), "
-                                          "or dev:N for a local node's unlocked account")
+    common.add_argument(
+        "--account",
+        help="keystore account NAME, env[:VAR] for a private key (default $PRIVATE_KEY), "
+        "or dev:N for a local node's unlocked account",
+    )
     common.add_argument("--confirmations", type=int, default=2, help="blocks to wait for on a live network (default 2)")
     common.add_argument("--yes", action="store_true", help="do not ask for confirmation on a live network")
 
@@ -419,8 +461,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("address")
     p = command("quorum", "set how many oracles must agree", cmd_oracle_quorum, oracle_commands)
     p.add_argument("quorum", type=int)
-    p = command("attest", "attest a milestone on chain from the oracle's own account", cmd_oracle_attest,
-                oracle_commands)
+    p = command(
+        "attest", "attest a milestone on chain from the oracle's own account", cmd_oracle_attest, oracle_commands
+    )
     p.add_argument("--report", type=Path, help="assessment report (YAML/JSON); its files give the evidence hash")
     p.add_argument("--pool", type=int)
     p.add_argument("--milestone", type=int)

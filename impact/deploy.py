@@ -1,47 +1,52 @@
-"""Deploying and wiring the contracts, on any network Brownie is connected to."""
+"""Deploying the whole system with web3.py: the registry, the pools, the certifier, and the certifier's role on
+the pools. Used by `impact deploy` and `scripts/deploy.py` alike."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Sequence
+from collections.abc import Sequence
+
+from impact.artifacts import abi
+from impact.deployments import Deployed, Deployment
+from impact.tx import Sender
 
 DEFAULT_TOKEN_URI = "ipfs://green-list-impact/{id}.json"
 
 
-@dataclass(frozen=True)
-class System:
-    """The deployed contracts."""
-
-    registry: Any
-    pools: Any
-    certifier: Any
-
-    def addresses(self) -> dict[str, str]:
-        return {
-            "SiteRegistry": self.registry.address,
-            "ImpactPools": self.pools.address,
-            "MilestoneCertifier": self.certifier.address,
-        }
-
-
-def deploy_system(
-    admin: Any,
-    oracles: Sequence[Any],
+def deploy_all(
+    sender: Sender,
+    network: str,
+    oracles: Sequence[str],
     quorum: int,
     admin_delay: int = 0,
     token_uri: str = DEFAULT_TOKEN_URI,
-    confirmations: int = 1,
-) -> System:
-    """Deploys the registry, the pools and the certifier, and gives the certifier its role on the pools.
+    mock_usdc: bool = False,
+) -> Deployment:
+    """Deploys and wires everything from `sender`, who becomes admin, registrar, programme and pauser."""
+    admin = sender.address
+    contracts: dict[str, Deployed] = {}
 
-    `admin` becomes the default admin of all three (transferable in two steps after `admin_delay` seconds),
-    registrar, programme and pauser; `oracles` are accredited and `quorum` of them must agree.
-    """
-    from brownie import ImpactPools, MilestoneCertifier, SiteRegistry
+    def deploy(name: str, *args: object) -> str:
+        receipt = sender.deploy(name, *args)
+        contracts[name] = Deployed(
+            receipt["contractAddress"], "0x" + bytes(receipt["transactionHash"]).hex(), receipt["blockNumber"]
+        )
+        return receipt["contractAddress"]
 
-    tx = {"from": admin, "required_confs": confirmations}
-    registry = SiteRegistry.deploy(admin_delay, admin, tx, silent=True)
-    pools = ImpactPools.deploy(admin_delay, admin, registry, token_uri, tx, silent=True)
-    certifier = MilestoneCertifier.deploy(admin_delay, admin, pools, list(oracles), quorum, tx, silent=True)
-    pools.grantRole.transact(pools.CERTIFIER_ROLE(), certifier, tx, silent=True)
-    return System(registry=registry, pools=pools, certifier=certifier)
+    registry = deploy("SiteRegistry", admin_delay, admin)
+    pools = deploy("ImpactPools", admin_delay, admin, registry, token_uri)
+    certifier = deploy("MilestoneCertifier", admin_delay, admin, pools, list(oracles), quorum)
+    pools_contract = sender.w3.eth.contract(address=pools, abi=abi("ImpactPools"))
+    role = pools_contract.functions.CERTIFIER_ROLE().call()
+    sender.send(pools_contract.functions.grantRole(role, certifier))
+
+    assets: dict[str, str] = {}
+    if mock_usdc:
+        assets["USDC"] = sender.deploy("MockStablecoin", "Sample USD (mock)", "USDC", 6)["contractAddress"]
+    return Deployment(
+        chain_id=sender.w3.eth.chain_id,
+        network=network,
+        deployer=admin,
+        block=contracts["SiteRegistry"].block,
+        contracts=contracts,
+        assets=assets,
+    )

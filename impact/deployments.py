@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ class Deployment:
     block: int
     contracts: dict[str, Deployed]
     assets: dict[str, str] = field(default_factory=dict)
-    deployed_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    deployed_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     def address(self, name: str) -> str:
         return self.contracts[name].address
@@ -76,6 +76,7 @@ def load(w3: Web3) -> Deployment:
     registry = deployment.contracts.get("SiteRegistry")
     if registry is None or not w3.eth.get_code(registry.address):
         raise UserError(
-            f"the deployment recorded in {path} is not on this chain (was the local node restarted?): run `impact deploy`"
+            f"the deployment recorded in {path} is not on this chain (was the local node restarted?): "
+            "run `impact deploy`"
         )
     return deployment

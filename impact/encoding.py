@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 
@@ -32,4 +32,4 @@ def format_amount(amount: int, decimals: int, symbol: str) -> str:
 
 def format_time(timestamp: int) -> str:
     """A unix time as 'YYYY-MM-DD HH:MM UTC'."""
-    return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 from eth_abi import decode
 from eth_utils import function_signature_to_4byte_selector
@@ -49,7 +50,8 @@ def decode_error(data: bytes | str) -> tuple[str, dict[str, Any]] | None:
     if item is None:
         return None
     values = decode([_type(i) for i in item["inputs"]], raw[4:])
-    return item["name"], {i["name"] or f"arg{n}": v for n, (i, v) in enumerate(zip(item["inputs"], values))}
+    pairs = enumerate(zip(item["inputs"], values, strict=True))
+    return item["name"], {i["name"] or f"arg{n}": v for n, (i, v) in pairs}
 
 
 def _addr(value: str) -> str:
@@ -65,17 +67,26 @@ _SENTENCES: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     "PoolsCapExceeded": lambda a: f"pool {a['poolId']} has only {a['tokensLeft']} tokens left, not {a['tokensAsked']}",
     "PoolsSiteNotFundable": lambda a: f"site {a['siteId']} takes no new money (status: {STATUS[a['status']]})",
-    "PoolsPoolFailed": lambda a: f"pool {a['poolId']} has failed ({FAILURE[a['reason']]}); its holders may redeem their tokens",
+    "PoolsPoolFailed": lambda a: (
+        f"pool {a['poolId']} has failed ({FAILURE[a['reason']]}); its holders may redeem their tokens"
+    ),
     "PoolsZeroTokens": lambda a: "the number of tokens must be at least 1",
     "PoolsZeroRecipient": lambda a: "the recipient cannot be the zero address",
     "PoolsWrongPayment": lambda a: f"the payment must be exactly {a['expected']} (base units), not {a['sent']}",
     "PoolsPaymentShortfall": lambda a: (
         f"the token delivered {a['received']} instead of {a['expected']}: fee-on-transfer tokens are not accepted"
     ),
-    "PoolsSaleStillOpen": lambda a: f"pool {a['poolId']} is still selling until {format_time(a['saleEnd'])}; milestones are certified after the sale",
-    "PoolsGoalNotReached": lambda a: f"pool {a['poolId']} sold {a['tokensSold']} tokens, below its goal of {a['goalTokens']}",
+    "PoolsSaleStillOpen": lambda a: (
+        f"pool {a['poolId']} is still selling until {format_time(a['saleEnd'])}; "
+        "milestones are certified after the sale"
+    ),
+    "PoolsGoalNotReached": lambda a: (
+        f"pool {a['poolId']} sold {a['tokensSold']} tokens, below its goal of {a['goalTokens']}"
+    ),
     "PoolsUnknownMilestone": lambda a: f"pool {a['poolId']} has no milestone {a['milestoneId']}",
-    "PoolsMilestoneAlreadyCertified": lambda a: f"milestone {a['milestoneId']} of pool {a['poolId']} is already certified",
+    "PoolsMilestoneAlreadyCertified": lambda a: (
+        f"milestone {a['milestoneId']} of pool {a['poolId']} is already certified"
+    ),
     "PoolsMilestoneOutOfOrder": lambda a: (
         f"milestone {a['milestoneId']} of pool {a['poolId']} is not next: milestone {a['nextMilestoneId']} comes first"
     ),
@@ -84,18 +95,26 @@ _SENTENCES: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     "PoolsSiteWithdrawn": lambda a: f"the site of pool {a['poolId']} was withdrawn from the Green List programme",
     "PoolsMilestoneNotCertified": lambda a: f"milestone {a['milestoneId']} of pool {a['poolId']} is not certified yet",
-    "PoolsTrancheAlreadyReleased": lambda a: f"the tranche of milestone {a['milestoneId']} of pool {a['poolId']} was already released",
+    "PoolsTrancheAlreadyReleased": lambda a: (
+        f"the tranche of milestone {a['milestoneId']} of pool {a['poolId']} was already released"
+    ),
     "PoolsCannotFail": lambda a: f"pool {a['poolId']} cannot be failed: its goal, deadlines and site are all in order",
     "PoolsNotFailed": lambda a: f"pool {a['poolId']} has not failed, so there is nothing to refund",
     "PoolsNothingToRefund": lambda a: f"{a['tokens']} tokens of pool {a['poolId']} are worth nothing to refund",
     "PoolsNothingToWithdraw": lambda a: f"nothing is credited to {_addr(a['account'])}",
-    "ERC1155InsufficientBalance": lambda a: f"{_addr(a['sender'])} holds {a['balance']} tokens of pool {a['tokenId']}, not {a['needed']}",
+    "ERC1155InsufficientBalance": lambda a: (
+        f"{_addr(a['sender'])} holds {a['balance']} tokens of pool {a['tokenId']}, not {a['needed']}"
+    ),
     "ERC1155InvalidReceiver": lambda a: f"{_addr(a['receiver'])} cannot receive ERC-1155 tokens",
     "ERC20InsufficientBalance": lambda a: f"{_addr(a['sender'])} has {a['balance']} of the token, {a['needed']} needed",
-    "ERC20InsufficientAllowance": lambda a: f"the pools may spend only {a['allowance']} of the token, {a['needed']} needed",
+    "ERC20InsufficientAllowance": lambda a: (
+        f"the pools may spend only {a['allowance']} of the token, {a['needed']} needed"
+    ),
     "EnforcedPause": lambda a: "the contracts are paused by the programme (refunds still work)",
     "AccessControlUnauthorizedAccount": lambda a: f"{_addr(a['account'])} does not have the role this needs",
-    "CertifierAlreadyAttested": lambda a: f"oracle {_addr(a['oracle'])} already attested milestone {a['milestoneId']} of pool {a['poolId']}",
+    "CertifierAlreadyAttested": lambda a: (
+        f"oracle {_addr(a['oracle'])} already attested milestone {a['milestoneId']} of pool {a['poolId']}"
+    ),
     "CertifierInvalidQuorum": lambda a: f"a quorum of {a['quorum']} is not possible with {a['oracleCount']} oracles",
     "CertifierBelowQuorum": lambda a: f"{a['signatures']} signatures given, the quorum is {a['quorum']}",
     "CertifierSignatureExpired": lambda a: f"the signatures expired at {format_time(a['deadline'])}",
@@ -105,7 +124,7 @@ _SENTENCES: dict[str, Callable[[dict[str, Any]], str]] = {
     "CertifierInvalidSignature": lambda a: f"the signature of {_addr(a['signer'])} does not sign this certification",
     "RegistryUnknownSite": lambda a: f"there is no site {a['siteId']}",
     "RegistryWdpaIdTaken": lambda a: f"WDPA id {a['wdpaId']} is already registered as site {a['siteId']}",
-    "RegistryInvalidCountryCode": lambda a: f"the country code must be two capital letters (ISO 3166-1 alpha-2)",
+    "RegistryInvalidCountryCode": lambda a: "the country code must be two capital letters (ISO 3166-1 alpha-2)",
     "RegistrySiteWithdrawn": lambda a: f"site {a['siteId']} was withdrawn and can no longer change",
     "RegistryInvalidStatus": lambda a: f"site {a['siteId']} cannot be set to {STATUS[a['status']]}",
 }

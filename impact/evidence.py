@@ -16,9 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 from eth_utils import keccak
@@ -88,9 +89,13 @@ def load_report(path: str | Path) -> AssessmentReport:
         data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         first_line = str(exc).splitlines()[0]
-        raise ReportError(f"report {path.name} is not valid {path.suffix.lstrip('.').upper() or 'YAML'}: {first_line}") from None
+        raise ReportError(
+            f"report {path.name} is not valid {path.suffix.lstrip('.').upper() or 'YAML'}: {first_line}"
+        ) from None
     if not isinstance(data, dict):
-        raise ReportError(f"report {path.name}: expected a mapping of pool, milestone, criterion, summary, evidence_uri, files")
+        raise ReportError(
+            f"report {path.name}: expected a mapping of pool, milestone, criterion, summary, evidence_uri, files"
+        )
     return AssessmentReport(
         path=path.resolve(),
         pool_id=_whole(data, "pool", path, minimum=1),
@@ -121,7 +126,9 @@ def _text(data: dict[str, Any], key: str, path: Path) -> str:
 def _criterion(data: dict[str, Any], path: Path) -> str:
     value = _text(data, "criterion", path)
     if not _STANDARD_REF.match(value):
-        raise ReportError(f"report {path.name}: criterion '{value}' is not a Green List Standard code like GLS-V1.1-3.4.1")
+        raise ReportError(
+            f"report {path.name}: criterion '{value}' is not a Green List Standard code like GLS-V1.1-3.4.1"
+        )
     return value
 
 

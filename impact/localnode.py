@@ -6,8 +6,8 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from web3 import HTTPProvider, Web3
 
@@ -32,20 +32,21 @@ class LocalAnvil:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "LocalAnvil":
+    def start(self) -> LocalAnvil:
         binary = str(PROJECT_ANVIL) if PROJECT_ANVIL.exists() else shutil.which("anvil")
         if binary is None:
             raise RuntimeError("anvil not found: run `make install`")
         self.process = subprocess.Popen(
             [binary, "--host", "127.0.0.1", "--port", str(self.port), "--silent", *self.args],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         w3 = Web3(HTTPProvider(self.url, request_kwargs={"timeout": 2}))
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
-                w3.eth.chain_id
-                return self
+                if w3.eth.chain_id:
+                    return self
             except Exception:  # noqa: BLE001 - not up yet
                 time.sleep(0.05)
         self.stop()
@@ -61,7 +62,7 @@ class LocalAnvil:
                 self.process.wait()
         self.process = None
 
-    def __enter__(self) -> "LocalAnvil":
+    def __enter__(self) -> LocalAnvil:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

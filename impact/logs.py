@@ -4,9 +4,10 @@ when the node refuses a range as too large."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, Iterable, Sequence
+from functools import cache
+from typing import Any
 
 from eth_utils import event_abi_to_log_topic
 from tqdm import tqdm
@@ -19,7 +20,7 @@ from impact.artifacts import abi
 _TOO_LARGE = ("range", "too many", "too large", "limit", "exceed", "more than", "10000 results", "response size")
 
 
-@lru_cache(maxsize=None)
+@cache
 def event_abi(contract: str, event: str) -> dict[str, Any]:
     return next(i for i in abi(contract) if i.get("type") == "event" and i["name"] == event)
 
@@ -82,16 +83,26 @@ class LogFetcher:
         found: list[Any] = []
         start, size = from_block, self.chunk
         total = to_block - from_block + 1
-        with tqdm(total=total, unit="block", file=sys.stderr, disable=not self.progress or total <= size,
-                  desc="scanning", leave=False) as bar:
+        with tqdm(
+            total=total,
+            unit="block",
+            file=sys.stderr,
+            disable=not self.progress or total <= size,
+            desc="scanning",
+            leave=False,
+        ) as bar:
             while start <= to_block:
                 end = min(start + size - 1, to_block)
                 try:
                     self.requests += 1
                     found.extend(
                         self.w3.eth.get_logs(
-                            {"address": Web3.to_checksum_address(address), "topics": topics,
-                             "fromBlock": start, "toBlock": end}
+                            {
+                                "address": Web3.to_checksum_address(address),
+                                "topics": topics,
+                                "fromBlock": start,
+                                "toBlock": end,
+                            }
                         )
                     )
                 except (Web3RPCError, ValueError) as exc:

@@ -59,7 +59,9 @@ def connect(network: Network, timeout: float = 10.0) -> Web3:
         hint = " (start one with `make node`)" if not network.live else ""
         raise UserError(f"no node answers at {network.url} for network '{network.name}'{hint}") from None
     if network.chain_id is not None and chain_id != network.chain_id:
-        raise UserError(f"network '{network.name}' should be chain {network.chain_id}, but {network.url} is chain {chain_id}")
+        raise UserError(
+            f"network '{network.name}' should be chain {network.chain_id}, but {network.url} is chain {chain_id}"
+        )
     return w3
 
 

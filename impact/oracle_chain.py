@@ -6,7 +6,8 @@ before anything is sent (see `impact.journal`).
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import requests
 from eth_account.signers.local import LocalAccount

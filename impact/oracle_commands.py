@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from web3 import Web3
 
@@ -36,8 +37,12 @@ def register(command: Callable[..., Any], sub: Any) -> None:
     p.add_argument("--poll", type=float, default=2.0, help="seconds between scans of the inbox")
     p.add_argument("--once", action="store_true", help="process the inbox once and exit")
 
-    p = command("verify-evidence", "recompute a report's evidence hash from its files and check it on chain",
-                cmd_verify_evidence, sub)
+    p = command(
+        "verify-evidence",
+        "recompute a report's evidence hash from its files and check it on chain",
+        cmd_verify_evidence,
+        sub,
+    )
     p.add_argument("--report", type=Path, required=True)
 
 
@@ -73,13 +78,16 @@ def cmd_sign(ctx: Any) -> None:
     if not certifier.functions.hasRole(certifier.functions.ORACLE_ROLE().call(), key.address).call():
         raise UserError(f"{key.address} is not an accredited oracle of this deployment")
     deadline = int(ctx.w3.eth.get_block("latest")["timestamp"]) + a.ttl
-    claim = certification.Certification(report.pool_id, report.milestone_id, report.evidence_hash(),
-                                        report.evidence_uri, deadline)
+    claim = certification.Certification(
+        report.pool_id, report.milestone_id, report.evidence_hash(), report.evidence_uri, deadline
+    )
     signature = certification.sign(claim, ctx.w3.eth.chain_id, certifier.address, key.key)
     out = a.out or report.folder / f"signature-{key.address}.json"
     out.write_text(json.dumps(_signature_file(ctx, claim, key.address, signature), indent=2) + "\n")
-    print(f"signed pool {report.pool_id} milestone {report.milestone_id}, evidence 0x{claim.evidence_hash.hex()}, "
-          f"valid until block time {deadline}: {out}")
+    print(
+        f"signed pool {report.pool_id} milestone {report.milestone_id}, evidence 0x{claim.evidence_hash.hex()}, "
+        f"valid until block time {deadline}: {out}"
+    )
 
 
 def _signature_file(ctx: Any, claim: certification.Certification, signer: str, signature: bytes) -> dict[str, Any]:
@@ -127,13 +135,19 @@ def cmd_submit(ctx: Any) -> None:
         raise UserError("the signatures have different deadlines; they must sign the very same certification")
     ordered = certification.ordered(signatures)
     fn = ctx.system.certifier.functions.certifyWithSignatures(
-        report.pool_id, report.milestone_id, report.evidence_hash(), report.evidence_uri, deadlines.pop(),
+        report.pool_id,
+        report.milestone_id,
+        report.evidence_hash(),
+        report.evidence_uri,
+        deadlines.pop(),
         [(signer, signature) for signer, signature in ordered],
     )
     receipt = ctx.sender.send(fn)
-    print(f"certified pool {report.pool_id} milestone {report.milestone_id} with {len(ordered)} signatures "
-          f"({', '.join(s for s, _ in ordered)}), relayed by {ctx.sender.address}; "
-          f"tx {_tx(receipt)}")
+    print(
+        f"certified pool {report.pool_id} milestone {report.milestone_id} with {len(ordered)} signatures "
+        f"({', '.join(s for s, _ in ordered)}), relayed by {ctx.sender.address}; "
+        f"tx {_tx(receipt)}"
+    )
 
 
 def cmd_watch(ctx: Any) -> None:
@@ -142,12 +156,17 @@ def cmd_watch(ctx: Any) -> None:
     from impact.oracle_service import OracleService, ServiceConfig
 
     a = ctx.args
-    logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(asctime)s %(levelname)-7s %(message)s",
-                        datefmt="%Y-%m-%dT%H:%M:%S")
+    logging.basicConfig(
+        level=logging.INFO,
+        stream=sys.stdout,
+        format="%(asctime)s %(levelname)-7s %(message)s",
+        datefmt="%Y-%m-%dT%H:%M:%S",
+    )
     key = _key(ctx)
     chain = Web3OracleChain(ctx.w3, ctx.system.certifier, key, explain=explain)
-    config = ServiceConfig(inbox=a.inbox, journal=a.journal or a.inbox / ".journal.sqlite", mode=a.mode,
-                           poll_seconds=a.poll)
+    config = ServiceConfig(
+        inbox=a.inbox, journal=a.journal or a.inbox / ".journal.sqlite", mode=a.mode, poll_seconds=a.poll
+    )
     service = OracleService(chain, config)
     service.install_signal_handlers()
     service.run(once=a.once)
@@ -160,9 +179,12 @@ def cmd_verify_evidence(ctx: Any) -> None:
     certified, on_chain = milestone[5], "0x" + bytes(milestone[7]).hex()
     mine = "0x" + report.evidence_hash().hex()
     if not certified:
-        raise UserError(f"milestone {report.milestone_id} of pool {report.pool_id} is not certified yet "
-                        f"(the files hash to {mine})")
+        raise UserError(
+            f"milestone {report.milestone_id} of pool {report.pool_id} is not certified yet (the files hash to {mine})"
+        )
     if on_chain != mine:
         raise UserError(f"the files do NOT match: they hash to {mine}, the chain certified {on_chain}")
-    print(f"evidence verified: the {len(report.files)} files hash to {mine}, exactly what was certified for "
-          f"pool {report.pool_id} milestone {report.milestone_id}")
+    print(
+        f"evidence verified: the {len(report.files)} files hash to {mine}, exactly what was certified for "
+        f"pool {report.pool_id} milestone {report.milestone_id}"
+    )

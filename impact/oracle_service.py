@@ -18,9 +18,10 @@ import shutil
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from impact.evidence import AssessmentReport, ReportError, load_report
 from impact.journal import BROADCAST, DONE, PENDING, Journal
@@ -123,7 +124,9 @@ class OracleService:
         """Finishes what a previous run left half-done: transactions recorded but not yet confirmed."""
         for entry in self.journal.entries():
             if entry.state == BROADCAST and not self.stop.is_set():
-                log.info("pool %d milestone %d: resuming transaction %s", entry.pool_id, entry.milestone_id, entry.tx_hash)
+                log.info(
+                    "pool %d milestone %d: resuming transaction %s", entry.pool_id, entry.milestone_id, entry.tx_hash
+                )
                 self._retry(lambda e=entry: self._follow(e.pool_id, e.milestone_id, e.raw_tx, e.tx_hash))
 
     def scan(self) -> None:
@@ -147,7 +150,9 @@ class OracleService:
         entry = self.journal.get(report.pool_id, report.milestone_id)
         if entry and entry.state == DONE:
             if entry.evidence != evidence:
-                log.error("%s: rejected, %s was already handled with other evidence %s", path.name, where, entry.evidence)
+                log.error(
+                    "%s: rejected, %s was already handled with other evidence %s", path.name, where, entry.evidence
+                )
                 self._move(path, self.config.rejected_dir)
             else:
                 log.info("%s: %s already %s, nothing to do", path.name, where, entry.state)
@@ -161,7 +166,11 @@ class OracleService:
             log.error("%s: rejected by the chain, %s", path.name, exc)
             self._move(path, self.config.rejected_dir)
             return
-        if self.stop.is_set() and (entry := self.journal.get(report.pool_id, report.milestone_id)) and entry.state != DONE:
+        if (
+            self.stop.is_set()
+            and (entry := self.journal.get(report.pool_id, report.milestone_id))
+            and entry.state != DONE
+        ):
             return  # stopped mid-way; the report stays in the inbox and the journal says where we were
         self._move(path, self.config.processed_dir)
 
@@ -223,7 +232,9 @@ class OracleService:
         pool_id, milestone_id = report.pool_id, report.milestone_id
         self.chain.check_certifiable(pool_id, milestone_id)
         # The deadline is journalled first, so that signing again after a crash gives the very same signature.
-        entry = self.journal.start(pool_id, milestone_id, str(report.path), evidence, self.chain.now() + self.config.signature_ttl)
+        entry = self.journal.start(
+            pool_id, milestone_id, str(report.path), evidence, self.chain.now() + self.config.signature_ttl
+        )
         assert entry.deadline is not None
         signature = self.chain.sign_certification(report, entry.deadline)
         out = self.config.outbox / f"pool{pool_id}-milestone{milestone_id}-{self.chain.oracle}.json"

@@ -22,7 +22,7 @@ class System:
     deployment: deployments.Deployment
 
     @classmethod
-    def load(cls, w3: Web3) -> "System":
+    def load(cls, w3: Web3) -> System:
         return cls(w3, deployments.load(w3))
 
     @cached_property
@@ -43,9 +43,11 @@ class System:
     def pool(self, pool_id: int) -> dict[str, Any]:
         """The pool's view, or a UserError for an unknown pool."""
         if not 0 < pool_id <= self.pools.functions.poolCount().call():
-            raise UserError(f"there is no pool {pool_id} (this deployment has {self.pools.functions.poolCount().call()})")
+            raise UserError(
+                f"there is no pool {pool_id} (this deployment has {self.pools.functions.poolCount().call()})"
+            )
         names = [o["name"] for o in _outputs(abi("ImpactPools"), "pool")]
-        return dict(zip(names, self.pools.functions.pool(pool_id).call()))
+        return dict(zip(names, self.pools.functions.pool(pool_id).call(), strict=True))
 
     def asset_units(self, asset: str) -> tuple[int, str]:
         """(decimals, symbol) of a pool asset; ETH for the zero address."""

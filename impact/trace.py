@@ -12,15 +12,16 @@ interest, not with the chain.
 from __future__ import annotations
 
 from collections import defaultdict, deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from web3 import Web3
 
 from impact.encoding import format_amount, format_time, from_bytes32
 from impact.errors import UserError
 from impact.logs import Event, LogFetcher, address_topic, any_of, uint_topic
-from impact.system import ETH, System
+from impact.system import System
 
 FAILURE = ["", "goal not reached", "milestone missed", "site withdrawn"]
 
@@ -210,8 +211,15 @@ class Tracer:
 
         purchases = [self._purchase(e, context) for e in _by_position(_unique_events(bought + received_purchases))]
         movements = [
-            Movement(tx, block, self._time(block), pool_id, "sent" if sender == investor else "received",
-                     receiver if sender == investor else sender, tokens)
+            Movement(
+                tx,
+                block,
+                self._time(block),
+                pool_id,
+                "sent" if sender == investor else "received",
+                receiver if sender == investor else sender,
+                tokens,
+            )
             for (block, _, tx), pool_id, sender, receiver, tokens in transfers
             if int(sender, 16) != 0 and int(receiver, 16) != 0
         ]
@@ -223,7 +231,9 @@ class Tracer:
             pool = context[pool_id]
             pool_stories = self._milestone_stories(pool_id, pool, holder=investor, holder_transfers=transfers)
             stories.extend(pool_stories)
-            pools.append(self._investor_pool(pool_id, pool, investor, purchases, refunds, holdings[pool_id], pool_stories))
+            pools.append(
+                self._investor_pool(pool_id, pool, investor, purchases, refunds, holdings[pool_id], pool_stories)
+            )
         return InvestorTrace(
             investor=investor,
             purchases=purchases,
@@ -240,8 +250,9 @@ class Tracer:
         self.system.pool(pool_id)  # a clear error for an unknown pool
         pool = self._pool_context([pool_id])[pool_id]
         holders = self._holders(pool_id, pool)
-        return PoolTrace(account=self._account(pool_id, pool), holders=holders,
-                         milestones=self._milestone_stories(pool_id, pool))
+        return PoolTrace(
+            account=self._account(pool_id, pool), holders=holders, milestones=self._milestone_stories(pool_id, pool)
+        )
 
     # -- token lot ------------------------------------------------------------------------------------------
 
@@ -251,14 +262,20 @@ class Tracer:
         except Exception:  # noqa: BLE001 - unknown hash, malformed hash: the same answer for the user
             raise UserError(f"no transaction {tx_hash} on this chain") from None
         purchase_logs = [
-            log for log in receipt["logs"]
+            log
+            for log in receipt["logs"]
             if log["address"] == self.system.pools.address and _hex(log["topics"][0]) == _topic("TokensPurchased")
         ]
         if not purchase_logs:
             raise UserError(f"transaction {tx_hash} is not a purchase of impact tokens")
         decoded = self.system.pools.events.TokensPurchased().process_log(purchase_logs[0])
-        event = Event("TokensPurchased", dict(decoded["args"]), decoded["blockNumber"], decoded["logIndex"],
-                      "0x" + bytes(decoded["transactionHash"]).hex())
+        event = Event(
+            "TokensPurchased",
+            dict(decoded["args"]),
+            decoded["blockNumber"],
+            decoded["logIndex"],
+            "0x" + bytes(decoded["transactionHash"]).hex(),
+        )
         pool_id, recipient, lot_tokens = event.args["poolId"], event.args["recipient"], event.args["tokens"]
         context = self._pool_context([pool_id])
 
@@ -287,7 +304,9 @@ class Tracer:
         return self.fetch.events("ImpactPools", self.system.pools.address, event, topics, self.start, self.end)
 
     def _certifier_events(self, event: str, topics: list[Any]) -> list[Event]:
-        return self.fetch.events("MilestoneCertifier", self.system.certifier.address, event, topics, self.start, self.end)
+        return self.fetch.events(
+            "MilestoneCertifier", self.system.certifier.address, event, topics, self.start, self.end
+        )
 
     def _transfers(self, from_: list[str] | None = None, to: list[str] | None = None) -> list[tuple]:
         """((block, logIndex, tx), poolId, from, to, tokens) for single and batch transfers, one row per id."""
@@ -296,7 +315,7 @@ class Tracer:
         for e in self._pools_events("TransferSingle", topics):
             rows.append(((e.block, e.log_index, e.tx), e.args["id"], e.args["from"], e.args["to"], e.args["value"]))
         for e in self._pools_events("TransferBatch", topics):
-            for token_id, value in zip(e.args["ids"], e.args["values"]):
+            for token_id, value in zip(e.args["ids"], e.args["values"], strict=True):
                 rows.append(((e.block, e.log_index, e.tx), token_id, e.args["from"], e.args["to"], value))
         return rows
 
@@ -306,8 +325,15 @@ class Tracer:
             return {}
         ids = any_of(uint_topic(p) for p in pool_ids)
         grouped: dict[str, dict[int, list[Event]]] = {}
-        for name in ("PoolOpened", "MilestoneScheduled", "TokensPurchased", "MilestoneCertified", "TrancheReleased",
-                     "PoolFailed", "Refunded"):
+        for name in (
+            "PoolOpened",
+            "MilestoneScheduled",
+            "TokensPurchased",
+            "MilestoneCertified",
+            "TrancheReleased",
+            "PoolFailed",
+            "Refunded",
+        ):
             grouped[name] = _group(self._pools_events(name, [ids]))
         for name in ("OracleAttested", "CertifiedBySignatures"):
             grouped[name] = _group(self._certifier_events(name, [ids]))
@@ -326,8 +352,14 @@ class Tracer:
 
     def _site_name(self, site_id: int) -> str:
         if site_id not in self._sites:
-            events = self.fetch.events("SiteRegistry", self.system.registry.address, "SiteRegistered",
-                                       [uint_topic(site_id)], self.start, self.end)
+            events = self.fetch.events(
+                "SiteRegistry",
+                self.system.registry.address,
+                "SiteRegistered",
+                [uint_topic(site_id)],
+                self.start,
+                self.end,
+            )
             self._sites[site_id] = events[0].args["name"] if events else f"site {site_id}"
         return self._sites[site_id]
 
@@ -337,32 +369,57 @@ class Tracer:
 
     def _purchase(self, e: Event, context: dict[int, dict[str, Any]]) -> Purchase:
         pool = context[e.args["poolId"]]
-        return Purchase(e.tx, e.block, self._time(e.block), e.args["poolId"], pool["site"], e.args["buyer"],
-                        e.args["recipient"], e.args["tokens"], self._money(pool, e.args["amountPaid"]))
+        return Purchase(
+            e.tx,
+            e.block,
+            self._time(e.block),
+            e.args["poolId"],
+            pool["site"],
+            e.args["buyer"],
+            e.args["recipient"],
+            e.args["tokens"],
+            self._money(pool, e.args["amountPaid"]),
+        )
 
     def _refund(self, e: Event, context: dict[int, dict[str, Any]]) -> Refund:
         pool = context[e.args["poolId"]]
-        return Refund(e.tx, e.block, self._time(e.block), e.args["poolId"], e.args["tokens"],
-                      self._money(pool, e.args["amount"]))
+        return Refund(
+            e.tx, e.block, self._time(e.block), e.args["poolId"], e.args["tokens"], self._money(pool, e.args["amount"])
+        )
 
-    def _milestone_stories(self, pool_id: int, pool: dict[str, Any], holder: str | None = None,
-                           holder_transfers: list[tuple] | None = None) -> list[MilestoneStory]:
+    def _milestone_stories(
+        self, pool_id: int, pool: dict[str, Any], holder: str | None = None, holder_transfers: list[tuple] | None = None
+    ) -> list[MilestoneStory]:
         certified = {e.args["milestoneId"]: e for e in pool["MilestoneCertified"]}
         released = {e.args["milestoneId"]: e for e in pool["TrancheReleased"]}
         attested = defaultdict(list)
         for e in pool["OracleAttested"]:
             attested[e.args["milestoneId"]].append(
-                Attestation(e.args["oracle"], _hex(e.args["evidenceHash"]), e.tx, self._time(e.block), "on chain"))
+                Attestation(e.args["oracle"], _hex(e.args["evidenceHash"]), e.tx, self._time(e.block), "on chain")
+            )
         for e in pool["CertifiedBySignatures"]:
             for signer in e.args["signers"]:
                 attested[e.args["milestoneId"]].append(
-                    Attestation(signer, _hex(e.args["evidenceHash"]), e.tx, self._time(e.block),
-                                f"signature relayed by {e.args['relayer']}"))
+                    Attestation(
+                        signer,
+                        _hex(e.args["evidenceHash"]),
+                        e.tx,
+                        self._time(e.block),
+                        f"signature relayed by {e.args['relayer']}",
+                    )
+                )
         stories = []
         for m in pool["MilestoneScheduled"]:
             k = m.args["milestoneId"]
-            story = MilestoneStory(pool_id, k, from_bytes32(m.args["standardRef"]), m.args["shareBps"],
-                                   format_time(m.args["deadline"]), k in certified, attestations=attested.get(k, []))
+            story = MilestoneStory(
+                pool_id,
+                k,
+                from_bytes32(m.args["standardRef"]),
+                m.args["shareBps"],
+                format_time(m.args["deadline"]),
+                k in certified,
+                attestations=attested.get(k, []),
+            )
             if k in certified:
                 c = certified[k]
                 story.evidence_hash, story.evidence_uri = _hex(c.args["evidenceHash"]), c.args["evidenceURI"]
@@ -372,9 +429,17 @@ class Tracer:
                 supply = _supply_before(pool, r.position)
                 holding = _balance_before(holder_transfers or [], holder, pool_id, r.position) if holder else 0
                 share = r.args["amount"] * holding // supply if supply else 0
-                story.release = Release(r.tx, r.block, self._time(r.block), r.args["beneficiary"],
-                                        self._money(pool, r.args["amount"]), r.args["credited"], holding, supply,
-                                        self._money(pool, share))
+                story.release = Release(
+                    r.tx,
+                    r.block,
+                    self._time(r.block),
+                    r.args["beneficiary"],
+                    self._money(pool, r.args["amount"]),
+                    r.args["credited"],
+                    holding,
+                    supply,
+                    self._money(pool, share),
+                )
             stories.append(story)
         return stories
 
@@ -383,21 +448,38 @@ class Tracer:
         released = sum(e.args["amount"] for e in pool["TrancheReleased"])
         refunded = sum(e.args["amount"] for e in pool["Refunded"])
         failure = pool["PoolFailed"][0].args["reason"] if pool["PoolFailed"] else 0
-        return PoolAccount(pool_id, pool["site"], self.system.asset_units(pool["params"]["asset"])[1],
-                           self._money(pool, raised), self._money(pool, released), self._money(pool, refunded),
-                           self._money(pool, raised - released - refunded), _supply_before(pool, (10**18, 0)),
-                           FAILURE[failure])
+        return PoolAccount(
+            pool_id,
+            pool["site"],
+            self.system.asset_units(pool["params"]["asset"])[1],
+            self._money(pool, raised),
+            self._money(pool, released),
+            self._money(pool, refunded),
+            self._money(pool, raised - released - refunded),
+            _supply_before(pool, (10**18, 0)),
+            FAILURE[failure],
+        )
 
-    def _investor_pool(self, pool_id: int, pool: dict[str, Any], investor: str, purchases: list[Purchase],
-                       refunds: list[Event], holding: int, stories: list[MilestoneStory]) -> InvestorPool:
+    def _investor_pool(
+        self,
+        pool_id: int,
+        pool: dict[str, Any],
+        investor: str,
+        purchases: list[Purchase],
+        refunds: list[Event],
+        holding: int,
+        stories: list[MilestoneStory],
+    ) -> InvestorPool:
         paid = sum(p.paid.amount for p in purchases if p.pool_id == pool_id and p.buyer == investor)
         reached = sum(s.release.attributable.amount for s in stories if s.release)
         refunded = sum(e.args["amount"] for e in refunds if e.args["poolId"] == pool_id)
         account = self._account(pool_id, pool)
         escrow_share = account.escrow.amount * holding // account.supply if account.supply else 0
         certified = sum(1 for s in stories if s.certified)
-        summary = f"pool {pool_id}: of {self._money(pool, paid).text} paid, {self._money(pool, reached).text} reached " \
-                  f"{pool['site']} through {certified} certified milestone{'s' if certified != 1 else ''}"
+        summary = (
+            f"pool {pool_id}: of {self._money(pool, paid).text} paid, {self._money(pool, reached).text} reached "
+            f"{pool['site']} through {certified} certified milestone{'s' if certified != 1 else ''}"
+        )
         if refunded:
             summary += f", {self._money(pool, refunded).text} was refunded"
         if escrow_share:
@@ -405,17 +487,30 @@ class Tracer:
             if account.failure:
                 summary += f", {self._money(pool, escrow_share).text} is refundable (pool failed: {account.failure})"
             elif upcoming:
-                summary += (f", {self._money(pool, escrow_share).text} is in escrow awaiting milestone "
-                            f"{upcoming.milestone_id} ({upcoming.standard_ref}) due {upcoming.deadline[:10]}")
+                summary += (
+                    f", {self._money(pool, escrow_share).text} is in escrow awaiting milestone "
+                    f"{upcoming.milestone_id} ({upcoming.standard_ref}) due {upcoming.deadline[:10]}"
+                )
             else:
                 summary += f", {self._money(pool, escrow_share).text} is certified and awaits release"
-        return InvestorPool(pool_id, pool["site"], self._money(pool, paid), holding, self._money(pool, reached),
-                            self._money(pool, refunded), self._money(pool, escrow_share), certified, summary)
+        return InvestorPool(
+            pool_id,
+            pool["site"],
+            self._money(pool, paid),
+            holding,
+            self._money(pool, reached),
+            self._money(pool, refunded),
+            self._money(pool, escrow_share),
+            certified,
+            summary,
+        )
 
     def _holders(self, pool_id: int, pool: dict[str, Any]) -> list[Holder]:
         """Everyone who bought or holds the pool's tokens: start from the recipients of purchases and follow
         transfers out of known holders (by indexed `from` topic) until no new holder appears."""
-        known = {e.args["recipient"] for e in pool["TokensPurchased"]} | {e.args["buyer"] for e in pool["TokensPurchased"]}
+        known = {e.args["recipient"] for e in pool["TokensPurchased"]} | {
+            e.args["buyer"] for e in pool["TokensPurchased"]
+        }
         fetched: set[str] = set()
         transfers: list[tuple] = []
         while known - fetched:
@@ -429,9 +524,15 @@ class Tracer:
         for address in sorted(known):
             bought = [e for e in pool["TokensPurchased"] if e.args["buyer"] == address]
             refunded = [e for e in pool["Refunded"] if e.args["holder"] == address]
-            holders.append(Holder(address, self._money(pool, sum(e.args["amountPaid"] for e in bought)),
-                                  sum(e.args["tokens"] for e in bought), self._balance(transfers, address, pool_id),
-                                  self._money(pool, sum(e.args["amount"] for e in refunded))))
+            holders.append(
+                Holder(
+                    address,
+                    self._money(pool, sum(e.args["amountPaid"] for e in bought)),
+                    sum(e.args["tokens"] for e in bought),
+                    self._balance(transfers, address, pool_id),
+                    self._money(pool, sum(e.args["amount"] for e in refunded)),
+                )
+            )
         return holders
 
     def _balance(self, transfers: list[tuple], holder: str, pool_id: int) -> int:
@@ -505,13 +606,14 @@ class _Step:
     tokens: int
 
 
-def _follow_lot(transfers: list[tuple], pool_id: int, lot_tx: str, recipient: str,
-                lot_tokens: int) -> tuple[list[_Step], dict[str, int], int]:
+def _follow_lot(
+    transfers: list[tuple], pool_id: int, lot_tx: str, recipient: str, lot_tokens: int
+) -> tuple[list[_Step], dict[str, int], int]:
     """First in, first out: each holder's tokens leave in the order they arrived; the lot is one of the queues."""
     queues: dict[str, deque] = defaultdict(deque)  # holder -> deque of [is_lot, tokens]
     steps: list[_Step] = []
     redeemed = 0
-    for (block, log_index, tx), token_id, sender, receiver, tokens in transfers:
+    for (block, _, tx), token_id, sender, receiver, tokens in transfers:
         if token_id != pool_id:
             continue
         if int(sender, 16) == 0:  # a mint: the lot itself, or other tokens

@@ -66,35 +66,120 @@ def main() -> None:
     impact = Shell(env)
     manager, alice, carol = accounts[7].address, accounts[4].address, accounts[6].address
 
-    impact("deploy", "--account", "dev:0", "--oracles", ",".join(o.address for o in oracles), "--quorum", "2",
-           "--mock-usdc", note="The programme deploys the registry, the pools and the certifier (2 of 3 oracles)")
-    impact("site", "register", "--account", "dev:0", "--name", "Xianju National Park", "--country", "CN",
-           "--wdpa", "555000001", "--uri", "ipfs://sample/xianju-national-park.json", "--beneficiary", manager,
-           note="It registers Xianju National Park (sample WDPA id), paying out to the site manager's wallet")
+    impact(
+        "deploy",
+        "--account",
+        "dev:0",
+        "--oracles",
+        ",".join(o.address for o in oracles),
+        "--quorum",
+        "2",
+        "--mock-usdc",
+        note="The programme deploys the registry, the pools and the certifier (2 of 3 oracles)",
+    )
+    impact(
+        "site",
+        "register",
+        "--account",
+        "dev:0",
+        "--name",
+        "Xianju National Park",
+        "--country",
+        "CN",
+        "--wdpa",
+        "555000001",
+        "--uri",
+        "ipfs://sample/xianju-national-park.json",
+        "--beneficiary",
+        manager,
+        note="It registers Xianju National Park (sample WDPA id), paying out to the site manager's wallet",
+    )
     impact("site", "status", "--account", "dev:0", "--site", "1", "--status", "green-listed")
-    impact("pool", "open", "--account", "dev:0", "--file", "samples/xianju-pool.yaml", "--site", "1",
-           note="It opens an ETH pool with three Green List milestones (samples/xianju-pool.yaml)")
+    impact(
+        "pool",
+        "open",
+        "--account",
+        "dev:0",
+        "--file",
+        "samples/xianju-pool.yaml",
+        "--site",
+        "1",
+        note="It opens an ETH pool with three Green List milestones (samples/xianju-pool.yaml)",
+    )
 
     impact("buy", "--account", "dev:4", "--pool", "1", "--tokens", "120", note="Three investors buy impact tokens")
     impact("buy", "--account", "dev:5", "--pool", "1", "--tokens", "60")
     impact("buy", "--account", "dev:6", "--pool", "1", "--tokens", "40")
-    impact("buy", "--account", "dev:5", "--pool", "1", "--tokens", "5000", fails=True,
-           note="Asking for more than is left is refused before anything is sent")
+    impact(
+        "buy",
+        "--account",
+        "dev:5",
+        "--pool",
+        "1",
+        "--tokens",
+        "5000",
+        fails=True,
+        note="Asking for more than is left is refused before anything is sent",
+    )
 
     later(31, "the sale has closed with its goal reached")
     sig1, sig2 = workdir / "oracle1.sig.json", workdir / "oracle2.sig.json"
-    impact("oracle", "sign", "--account", "env:ORACLE1_KEY", "--report", REPORT, "--out", str(sig1),
-           note="Two of the three oracles check the assessment report against the chain and sign it (EIP-712)")
+    impact(
+        "oracle",
+        "sign",
+        "--account",
+        "env:ORACLE1_KEY",
+        "--report",
+        REPORT,
+        "--out",
+        str(sig1),
+        note="Two of the three oracles check the assessment report against the chain and sign it (EIP-712)",
+    )
     impact("oracle", "sign", "--account", "env:ORACLE2_KEY", "--report", REPORT, "--out", str(sig2))
-    impact("oracle", "submit", "--account", "dev:8", "--report", REPORT, "--signatures", str(sig1), str(sig2),
-           note="Anyone relays both signatures in one transaction: milestone 0 is certified")
-    impact("pool", "release", "--account", "dev:8", "--pool", "1", "--milestone", "0",
-           note="Anyone releases the certified tranche to the site")
-    impact("oracle", "verify-evidence", "--account", "dev:4", "--report", REPORT,
-           note="An investor holding the evidence files recomputes the evidence hash and checks it on chain")
+    impact(
+        "oracle",
+        "submit",
+        "--account",
+        "dev:8",
+        "--report",
+        REPORT,
+        "--signatures",
+        str(sig1),
+        str(sig2),
+        note="Anyone relays both signatures in one transaction: milestone 0 is certified",
+    )
+    impact(
+        "pool",
+        "release",
+        "--account",
+        "dev:8",
+        "--pool",
+        "1",
+        "--milestone",
+        "0",
+        note="Anyone releases the certified tranche to the site",
+    )
+    impact(
+        "oracle",
+        "verify-evidence",
+        "--account",
+        "dev:4",
+        "--report",
+        REPORT,
+        note="An investor holding the evidence files recomputes the evidence hash and checks it on chain",
+    )
 
-    impact("pool", "open", "--account", "dev:0", "--file", "samples/xianju-pool-usdc.yaml", "--site", "1",
-           note="A second pool, in (mock) USDC, will miss its goal")
+    impact(
+        "pool",
+        "open",
+        "--account",
+        "dev:0",
+        "--file",
+        "samples/xianju-pool-usdc.yaml",
+        "--site",
+        "1",
+        note="A second pool, in (mock) USDC, will miss its goal",
+    )
     impact("dev", "fund", "--account", "dev:0", "--to", alice, "--amount", "5000")
     impact("dev", "fund", "--account", "dev:0", "--to", carol, "--amount", "5000")
     impact("buy", "--account", "dev:4", "--pool", "2", "--tokens", "100")

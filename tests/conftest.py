@@ -5,7 +5,8 @@ Every test runs in isolation (`fn_isolation`): Brownie snapshots the chain befor
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from brownie import (

@@ -35,13 +35,15 @@ class Impact:
         self.env = {**os.environ, "IMPACT_DEPLOYMENTS": str(deployments), **(env or {})}
         self.rpc = web3.provider.endpoint_uri
 
-    def __call__(self, *args: str, account: str | None = "dev:0", env: dict[str, str] | None = None,
-                 rpc: bool = True) -> Result:
+    def __call__(
+        self, *args: str, account: str | None = "dev:0", env: dict[str, str] | None = None, rpc: bool = True
+    ) -> Result:
         command = [sys.executable, "-m", "impact", *args] + (["--rpc-url", self.rpc] if rpc else [])
         if account:
             command += ["--account", account]
-        done = subprocess.run(command, env={**self.env, **(env or {})}, cwd=ROOT, capture_output=True, text=True,
-                              timeout=120)
+        done = subprocess.run(
+            command, env={**self.env, **(env or {})}, cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
         return Result(done.returncode, done.stdout, done.stderr)
 
     def ok(self, *args: str, **kwargs) -> str:
@@ -68,6 +70,16 @@ def deployed(impact) -> dict:
     oracles = ",".join(a.address for a in accounts[1:4])
     impact.ok("deploy", "--oracles", oracles, "--quorum", "2", "--mock-usdc")
     deployment = json.loads(next(impact.deployments.iterdir()).read_text())
-    impact.ok("site", "register", "--name", "Xianju National Park", "--country", "CN", "--wdpa", "555000001",
-              "--beneficiary", accounts[7].address)
+    impact.ok(
+        "site",
+        "register",
+        "--name",
+        "Xianju National Park",
+        "--country",
+        "CN",
+        "--wdpa",
+        "555000001",
+        "--beneficiary",
+        accounts[7].address,
+    )
     return deployment

@@ -1,7 +1,5 @@
 """The `impact` program, run as a subprocess: what users see, and that bad input sends nothing."""
 
-import json
-
 import pytest
 from brownie import ImpactPools, MockStablecoin, accounts, chain, web3
 
@@ -77,11 +75,18 @@ def test_a_closed_sale_is_explained_in_a_sentence_and_nothing_is_sent(impact, po
     [
         (("buy", "--pool", "99", "--tokens", "1"), "dev:4", "error: there is no pool 99"),
         (("buy", "--pool", "1", "--tokens", "0"), "dev:4", "error: --tokens must be at least 1"),
-        (("buy", "--pool", "1", "--tokens", "1", "--recipient", "0x123"), "dev:4", "error: '0x123' is not a valid recipient address"),
+        (
+            ("buy", "--pool", "1", "--tokens", "1", "--recipient", "0x123"),
+            "dev:4",
+            "error: '0x123' is not a valid recipient address",
+        ),
         (("site", "status", "--site", "1", "--status", "withdrawn"), "dev:4", "does not have the role this needs"),
         (("pool", "open", "--file", "README.md", "--site", "1"), "dev:0", "error: README.md is not valid YAML"),
-        (("pool", "open", "--file", "samples/reports/xianju-milestone-1/report.yaml", "--site", "1"), "dev:0",
-         "error: site: missing or not a mapping"),
+        (
+            ("pool", "open", "--file", "samples/reports/xianju-milestone-1/report.yaml", "--site", "1"),
+            "dev:0",
+            "error: site: missing or not a mapping",
+        ),
         (("pool", "open", "--file", "nope.yaml", "--site", "1"), "dev:0", "error: cannot read nope.yaml"),
         (("refund", "--pool", "1"), "dev:4", "holds no tokens of pool 1"),
         (("buy", "--pool", "1", "--tokens", "1"), "dev:42", "error: the node has no unlocked account 'dev:42'"),
@@ -99,8 +104,9 @@ def test_bad_input_gets_one_clear_line_and_sends_nothing(impact, eth_pool, args,
 
 def test_a_buyer_without_enough_money_is_told_so(impact, eth_pool):
     poor = accounts.add()
-    result = impact("buy", "--pool", str(eth_pool), "--tokens", "1", account="env:POOR_KEY",
-                    env={"POOR_KEY": poor.private_key})
+    result = impact(
+        "buy", "--pool", str(eth_pool), "--tokens", "1", account="env:POOR_KEY", env={"POOR_KEY": poor.private_key}
+    )
     assert result.code == 1
     assert result.line == f"error: {poor.address} has 0 ETH, 0.05 ETH needed"
 
@@ -119,7 +125,10 @@ def test_an_unknown_network_is_reported(impact):
 
 def test_a_missing_private_key_is_reported(impact, eth_pool):
     result = impact("buy", "--pool", str(eth_pool), "--tokens", "1", account="env:NO_SUCH_KEY")
-    assert result.line == "error: no account: pass --account NAME (Brownie keystore) or set NO_SUCH_KEY in the environment or .env"
+    assert (
+        result.line
+        == "error: no account: pass --account NAME (Brownie keystore) or set NO_SUCH_KEY in the environment or .env"
+    )
 
 
 def test_help_is_available_on_every_command(impact):

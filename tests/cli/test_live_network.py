@@ -24,8 +24,13 @@ def live(tmp_path_factory):
     with LocalAnvil(["--block-time", "1"]) as node:
         env = {**os.environ, "HOME": str(home), "IMPACT_DEPLOYMENTS": str(home / "deployments")}
         brownie = Path(sys.executable).with_name("brownie")
-        subprocess.run([str(brownie), "networks", "add", "Ethereum", "testnet", f"host={node.url}", "chainid=31337"],
-                       env=env, cwd=home, check=True, capture_output=True)
+        subprocess.run(
+            [str(brownie), "networks", "add", "Ethereum", "testnet", f"host={node.url}", "chainid=31337"],
+            env=env,
+            cwd=home,
+            check=True,
+            capture_output=True,
+        )
         w3 = Web3(HTTPProvider(node.url))
         deployer = Account.create()
         w3.eth.send_transaction({"from": w3.eth.accounts[0], "to": deployer.address, "value": 10**19})
@@ -34,8 +39,15 @@ def live(tmp_path_factory):
 
 
 def run(live, *args):
-    done = subprocess.run([sys.executable, "-m", "impact", *args, "--network", "testnet"], env=live["env"], cwd=ROOT,
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=180)
+    done = subprocess.run(
+        [sys.executable, "-m", "impact", *args, "--network", "testnet"],
+        env=live["env"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=180,
+    )
     return done.returncode, done.stdout, done.stderr.strip()
 
 
@@ -46,8 +58,9 @@ def test_brownie_knows_the_network_as_live(live):
 
 def test_a_live_deploy_without_confirmation_is_refused_and_sends_nothing(live):
     nonce = live["w3"].eth.get_transaction_count(live["deployer"].address)
-    code, out, err = run(live, "deploy", "--account", "env:DEPLOYER_KEY", "--oracles", live["deployer"].address,
-                         "--quorum", "1")
+    code, out, err = run(
+        live, "deploy", "--account", "env:DEPLOYER_KEY", "--oracles", live["deployer"].address, "--quorum", "1"
+    )
     assert code == 1
     assert "Deploying the Green List impact contracts on network 'testnet' (chain 31337" in out
     assert err == "error: refusing to act on a live network without confirmation: pass --yes"
@@ -55,15 +68,27 @@ def test_a_live_deploy_without_confirmation_is_refused_and_sends_nothing(live):
 
 
 def test_dev_accounts_do_not_exist_on_a_live_network(live):
-    code, _, err = run(live, "deploy", "--account", "dev:0", "--oracles", live["deployer"].address, "--quorum", "1",
-                       "--yes")
+    code, _, err = run(
+        live, "deploy", "--account", "dev:0", "--oracles", live["deployer"].address, "--quorum", "1", "--yes"
+    )
     assert code == 1 and err.startswith("error: dev accounts exist only on a local development chain")
 
 
 def test_a_live_deploy_signs_waits_for_confirmations_and_persists_the_deployment(live):
     w3 = live["w3"]
-    code, out, err = run(live, "deploy", "--account", "env:DEPLOYER_KEY", "--oracles", live["deployer"].address,
-                         "--quorum", "1", "--yes", "--confirmations", "2")
+    code, out, err = run(
+        live,
+        "deploy",
+        "--account",
+        "env:DEPLOYER_KEY",
+        "--oracles",
+        live["deployer"].address,
+        "--quorum",
+        "1",
+        "--yes",
+        "--confirmations",
+        "2",
+    )
     assert code == 0, err
     assert "quorum" in out and "deployment written to" in out
     path = live["home"] / "deployments" / "31337.json"
@@ -75,8 +100,22 @@ def test_a_live_deploy_signs_waits_for_confirmations_and_persists_the_deployment
         assert w3.eth.block_number >= receipt["blockNumber"] + 1  # waited for a second confirmation
 
     # Another command, in another process, finds the deployment through the file.
-    code, out, err = run(live, "site", "register", "--account", "env:DEPLOYER_KEY", "--yes", "--name", "Test Site",
-                         "--country", "KE", "--wdpa", "42", "--beneficiary", live["deployer"].address)
+    code, out, err = run(
+        live,
+        "site",
+        "register",
+        "--account",
+        "env:DEPLOYER_KEY",
+        "--yes",
+        "--name",
+        "Test Site",
+        "--country",
+        "KE",
+        "--wdpa",
+        "42",
+        "--beneficiary",
+        live["deployer"].address,
+    )
     assert code == 0, err
     assert out.strip().splitlines()[-1].startswith("site 1 registered: Test Site (KE), WDPA 42")
     shutil.rmtree(live["home"] / "deployments")

@@ -35,16 +35,25 @@ def report(impact, deployed, tmp_path):
 
 
 def sign(impact, report, oracle, out):
-    return impact("oracle", "sign", "--report", str(report["path"]), "--out", str(out), account="env:KEY",
-                  env={"KEY": oracle.private_key})
+    return impact(
+        "oracle",
+        "sign",
+        "--report",
+        str(report["path"]),
+        "--out",
+        str(out),
+        account="env:KEY",
+        env={"KEY": oracle.private_key},
+    )
 
 
 def test_two_signatures_relayed_by_a_third_party_certify(impact, report, signing_oracles, tmp_path):
     files = [tmp_path / f"sig{i}.json" for i in range(2)]
-    for oracle, out in zip(signing_oracles[:2], files):
+    for oracle, out in zip(signing_oracles[:2], files, strict=True):
         assert sign(impact, report, oracle, out).code == 0
-    out = impact.ok("oracle", "submit", "--report", str(report["path"]), "--signatures", *map(str, files),
-                    account="dev:8")
+    out = impact.ok(
+        "oracle", "submit", "--report", str(report["path"]), "--signatures", *map(str, files), account="dev:8"
+    )
     assert f"certified pool {report['pool_id']} milestone 0 with 2 signatures" in out
     assert f"relayed by {accounts[8].address}" in out
     assert report["pools"].milestone(report["pool_id"], 0).dict()["certified"]
@@ -60,26 +69,31 @@ def test_a_signature_file_records_what_was_signed(impact, report, signing_oracle
 
 def test_one_signature_is_below_the_quorum(impact, report, signing_oracles, tmp_path):
     sign(impact, report, signing_oracles[0], tmp_path / "sig.json")
-    result = impact("oracle", "submit", "--report", str(report["path"]), "--signatures", str(tmp_path / "sig.json"),
-                    account="dev:8")
+    result = impact(
+        "oracle", "submit", "--report", str(report["path"]), "--signatures", str(tmp_path / "sig.json"), account="dev:8"
+    )
     assert result.code == 1 and result.line == "error: 1 signatures given, the quorum is 2"
 
 
 def test_a_signer_who_is_not_an_oracle_cannot_sign(impact, report):
     stranger = accounts.add()
-    result = impact("oracle", "sign", "--report", str(report["path"]), account="env:KEY",
-                    env={"KEY": stranger.private_key})
-    assert result.code == 1 and result.line == f"error: {stranger.address} is not an accredited oracle of this deployment"
+    result = impact(
+        "oracle", "sign", "--report", str(report["path"]), account="env:KEY", env={"KEY": stranger.private_key}
+    )
+    assert (
+        result.code == 1 and result.line == f"error: {stranger.address} is not an accredited oracle of this deployment"
+    )
 
 
 def test_signatures_for_other_evidence_are_refused_before_sending(impact, report, signing_oracles, tmp_path):
     files = [tmp_path / f"sig{i}.json" for i in range(2)]
-    for oracle, out in zip(signing_oracles[:2], files):
+    for oracle, out in zip(signing_oracles[:2], files, strict=True):
         sign(impact, report, oracle, out)
     (report["path"].parent / "eagl-assessment.txt").write_text("tampered\n")
     nonce = web3.eth.get_transaction_count(accounts[8].address)
-    result = impact("oracle", "submit", "--report", str(report["path"]), "--signatures", *map(str, files),
-                    account="dev:8")
+    result = impact(
+        "oracle", "submit", "--report", str(report["path"]), "--signatures", *map(str, files), account="dev:8"
+    )
     assert result.code == 1 and "signs evidenceHash" in result.line
     assert web3.eth.get_transaction_count(accounts[8].address) == nonce
 
@@ -87,8 +101,16 @@ def test_signatures_for_other_evidence_are_refused_before_sending(impact, report
 def test_an_investor_re_verifies_the_evidence_and_detects_a_changed_file(impact, report, signing_oracles, tmp_path):
     for i, oracle in enumerate(signing_oracles[:2]):
         sign(impact, report, oracle, tmp_path / f"sig{i}.json")
-    impact.ok("oracle", "submit", "--report", str(report["path"]), "--signatures",
-              str(tmp_path / "sig0.json"), str(tmp_path / "sig1.json"), account="dev:8")
+    impact.ok(
+        "oracle",
+        "submit",
+        "--report",
+        str(report["path"]),
+        "--signatures",
+        str(tmp_path / "sig0.json"),
+        str(tmp_path / "sig1.json"),
+        account="dev:8",
+    )
     out = impact.ok("oracle", "verify-evidence", "--report", str(report["path"]), account=None)
     assert out.startswith("evidence verified: the 2 files hash to 0x")
     (report["path"].parent / "consultation-record.txt").write_text("a different record\n")
@@ -102,8 +124,17 @@ def test_the_watch_service_in_sign_mode_writes_a_signature_file(impact, report, 
     for item in report["path"].parent.iterdir():
         if item.is_file():
             shutil.copy(item, inbox / item.name)
-    result = impact("oracle", "watch", "--inbox", str(inbox), "--mode", "sign", "--once", account="env:KEY",
-                    env={"KEY": signing_oracles[2].private_key})
+    result = impact(
+        "oracle",
+        "watch",
+        "--inbox",
+        str(inbox),
+        "--mode",
+        "sign",
+        "--once",
+        account="env:KEY",
+        env={"KEY": signing_oracles[2].private_key},
+    )
     assert result.code == 0, result.out + result.err
     (signature,) = (inbox / "signatures").iterdir()
     assert json.loads(signature.read_text())["signer"] == signing_oracles[2].address

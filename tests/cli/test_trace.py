@@ -22,13 +22,31 @@ def story(impact, deployed):
     chain.mine()
     evidence = to_bytes32("EAGL report")
     for oracle in ("dev:1", "dev:2"):
-        impact.ok("oracle", "attest", "--pool", str(pool_id), "--milestone", "0", "--evidence-hash", evidence,
-                  "--uri", "ipfs://sample/report", account=oracle)
+        impact.ok(
+            "oracle",
+            "attest",
+            "--pool",
+            str(pool_id),
+            "--milestone",
+            "0",
+            "--evidence-hash",
+            evidence,
+            "--uri",
+            "ipfs://sample/report",
+            account=oracle,
+        )
     release = impact.ok("pool", "release", "--pool", str(pool_id), "--milestone", "0", account="dev:8")
     release_tx = release.strip().split("tx ")[-1]
     pools.safeTransferFrom(alice, dave, pool_id, 10, b"", {"from": alice})
-    return {"pools": pools, "pool_id": pool_id, "alice": alice, "bob": bob, "carol": carol, "dave": dave,
-            "release_block": web3.eth.get_transaction_receipt(release_tx)["blockNumber"]}
+    return {
+        "pools": pools,
+        "pool_id": pool_id,
+        "alice": alice,
+        "bob": bob,
+        "carol": carol,
+        "dave": dave,
+        "release_block": web3.eth.get_transaction_receipt(release_tx)["blockNumber"],
+    }
 
 
 def test_the_investor_trace_lists_purchases_and_transfers(impact, story):
@@ -37,7 +55,8 @@ def test_the_investor_trace_lists_purchases_and_transfers(impact, story):
         (story["pool_id"], 120, 120 * 5 * 10**16)
     ]
     assert [(m["direction"], m["tokens"], m["counterparty"]) for m in trace["movements"]] == [
-        ("sent", 20, story["dave"].address), ("sent", 10, story["dave"].address)
+        ("sent", 20, story["dave"].address),
+        ("sent", 10, story["dave"].address),
     ]
 
 
@@ -73,8 +92,9 @@ def test_the_pool_trace_equals_the_contracts_accounting(impact, story):
     assert account["escrow"]["amount"] == view["escrow"]
     assert account["supply"] == view["supply"]
     holders = {h["address"]: h["holding"] for h in trace["holders"]}
-    assert holders == {a.address: pools.balanceOf(a, pool_id)
-                       for a in (story["alice"], story["bob"], story["carol"], story["dave"])}
+    assert holders == {
+        a.address: pools.balanceOf(a, pool_id) for a in (story["alice"], story["bob"], story["carol"], story["dave"])
+    }
     assert sum(holders.values()) == view["supply"]
 
 
@@ -82,8 +102,10 @@ def test_a_token_lot_is_followed_first_in_first_out(impact, story):
     trace = impact.json("trace", "--investor", story["alice"].address)
     lot_tx = trace["purchases"][0]["tx"]
     lot = impact.json("trace", "--token-lot", lot_tx)
-    assert [(s["receiver"], s["tokens"]) for s in lot["steps"]] == [(story["dave"].address, 20),
-                                                                    (story["dave"].address, 10)]
+    assert [(s["receiver"], s["tokens"]) for s in lot["steps"]] == [
+        (story["dave"].address, 20),
+        (story["dave"].address, 10),
+    ]
     assert lot["now_held"] == {story["alice"].address: 90, story["dave"].address: 30}
 
 
@@ -100,12 +122,16 @@ def test_refunds_appear_in_the_trace_and_the_summary(impact, deployed):
     trace = impact.json("trace", "--investor", accounts[4].address)
     assert [(r["pool_id"], r["tokens"], r["amount"]["amount"]) for r in trace["refunds"]] == [(pool_id, 4, 100 * 10**6)]
     summary = [p["summary"] for p in trace["pools"] if p["pool_id"] == pool_id][0]
-    assert summary == f"pool {pool_id}: of 100 USDC paid, 0 USDC reached Xianju National Park through 0 certified " \
-                      "milestones, 100 USDC was refunded"
+    assert (
+        summary == f"pool {pool_id}: of 100 USDC paid, 0 USDC reached Xianju National Park through 0 certified "
+        "milestones, 100 USDC was refunded"
+    )
 
 
 def test_the_human_trace_ends_with_a_summary_sentence(impact, story):
     out = impact.ok("trace", "--investor", story["alice"].address)
     assert "Summary" in out
-    assert f"pool {story['pool_id']}: of 6 ETH paid, 1 ETH reached Xianju National Park through 1 certified milestone" \
-           in out
+    assert (
+        f"pool {story['pool_id']}: of 6 ETH paid, 1 ETH reached Xianju National Park through 1 certified milestone"
+        in out
+    )

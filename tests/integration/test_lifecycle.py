@@ -22,8 +22,23 @@ def check_books(pools, usdc, pool_ids, holders):
 
 
 def test_two_pools_from_sale_to_release_and_refund(
-    pools, certifier, registry, usdc, open_pool, buy, close_sale, programme, site_id,
-    alice, bob, carol, manager, oracle1, oracle2, oracle3, rando,
+    pools,
+    certifier,
+    registry,
+    usdc,
+    open_pool,
+    buy,
+    close_sale,
+    programme,
+    site_id,
+    alice,
+    bob,
+    carol,
+    manager,
+    oracle1,
+    oracle2,
+    oracle3,
+    rando,
 ):
     holders = [alice, bob, carol, manager, rando]
     eth_pool = open_pool()
@@ -32,50 +47,67 @@ def test_two_pools_from_sale_to_release_and_refund(
     books = lambda: check_books(pools, usdc, ids, holders)  # noqa: E731
     books()
 
-    buy(eth_pool, alice, 120); books()
-    buy(eth_pool, bob, 60, recipient=carol); books()
-    buy(usdc_pool, alice, 100); books()
-    buy(usdc_pool, bob, 50); books()
-    pools.safeTransferFrom(carol, rando, eth_pool, 10, b"", {"from": carol}); books()
+    buy(eth_pool, alice, 120)
+    books()
+    buy(eth_pool, bob, 60, recipient=carol)
+    books()
+    buy(usdc_pool, alice, 100)
+    books()
+    buy(usdc_pool, bob, 50)
+    books()
+    pools.safeTransferFrom(carol, rando, eth_pool, 10, b"", {"from": carol})
+    books()
 
     close_sale(eth_pool)
     assert pools.failureDue(usdc_pool) == Failure.GOAL_NOT_REACHED
-    pools.fail(usdc_pool, {"from": rando}); books()
+    pools.fail(usdc_pool, {"from": rando})
+    books()
 
     evidence = to_bytes32("EAGL report 2027")
-    certifier.attest(eth_pool, 0, evidence, "ipfs://sample/report", {"from": oracle3}); books()
-    certifier.attest(eth_pool, 0, evidence, "ipfs://sample/report", {"from": oracle1}); books()
+    certifier.attest(eth_pool, 0, evidence, "ipfs://sample/report", {"from": oracle3})
+    books()
+    certifier.attest(eth_pool, 0, evidence, "ipfs://sample/report", {"from": oracle1})
+    books()
     before = manager.balance()
-    pools.release(eth_pool, 0, {"from": rando}); books()
+    pools.release(eth_pool, 0, {"from": rando})
+    books()
     assert manager.balance() - before == 180 * PRICE_ETH * 3_000 // 10_000
 
-    refunded = pools.refund(usdc_pool, 100, {"from": alice}).return_value; books()
+    refunded = pools.refund(usdc_pool, 100, {"from": alice}).return_value
+    books()
     assert refunded == 100 * PRICE_USDC
-    pools.refund(usdc_pool, 50, {"from": bob}); books()
+    pools.refund(usdc_pool, 50, {"from": bob})
+    books()
     assert usdc.balanceOf(pools) == 0
 
     # The site manager's wallet is replaced by one that rejects ETH: releases are credited, nothing is stuck.
     wallet = RejectingBeneficiary.deploy({"from": programme})
     registry.setBeneficiary(site_id, wallet, {"from": programme})
     holders.append(wallet)
-    certifier.attest(eth_pool, 1, evidence, "ipfs://sample/report-2", {"from": oracle2}); books()
-    certifier.attest(eth_pool, 1, evidence, "ipfs://sample/report-2", {"from": oracle3}); books()
-    pools.release(eth_pool, 1, {"from": rando}); books()
+    certifier.attest(eth_pool, 1, evidence, "ipfs://sample/report-2", {"from": oracle2})
+    books()
+    certifier.attest(eth_pool, 1, evidence, "ipfs://sample/report-2", {"from": oracle3})
+    books()
+    pools.release(eth_pool, 1, {"from": rando})
+    books()
     assert pools.creditOf(wallet, ETH) == 180 * PRICE_ETH * 3_000 // 10_000
 
     # The site is withdrawn before the last milestone: holders get back the last 40%.
     registry.setStatus(site_id, Status.WITHDRAWN, {"from": programme})
-    pools.fail(eth_pool, {"from": rando}); books()
+    pools.fail(eth_pool, {"from": rando})
+    books()
     for holder in (alice, carol, rando):
         tokens = pools.balanceOf(holder, eth_pool)
-        pools.refund(eth_pool, tokens, {"from": holder}); books()
+        pools.refund(eth_pool, tokens, {"from": holder})
+        books()
     info = pools.pool(eth_pool).dict()
     assert info["supply"] == 0
     assert info["refunded"] == 180 * PRICE_ETH * 4_000 // 10_000
     assert pools.balance() == pools.creditOf(wallet, ETH)
 
     wallet.setAccepting(True, {"from": programme})
-    wallet.withdrawFrom(pools, {"from": programme}); books()
+    wallet.withdrawFrom(pools, {"from": programme})
+    books()
     assert pools.balance() == 0
 
 

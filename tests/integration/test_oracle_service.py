@@ -23,8 +23,9 @@ SAMPLE_REPORT = ROOT / "samples" / "reports" / "xianju-milestone-1"
 
 
 def impact(env, *args, check=True):
-    done = subprocess.run([sys.executable, "-m", "impact", *args], env=env, cwd=ROOT, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "impact", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     if check:
         assert done.returncode == 0, done.stderr
     return done
@@ -40,20 +41,53 @@ def world(tmp_path):
     w3 = Web3(HTTPProvider(node.url))
     w3.eth.send_transaction({"from": w3.eth.accounts[0], "to": oracle.address, "value": 10**18})
     common = ["--rpc-url", node.url]
-    impact(env, "deploy", *common, "--account", "dev:0", "--oracles",
-           f"{oracle.address},{w3.eth.accounts[1]}", "--quorum", "2")
-    impact(env, "site", "register", *common, "--account", "dev:0", "--name", "Xianju National Park",
-           "--country", "CN", "--wdpa", "555000001", "--beneficiary", w3.eth.accounts[7])
+    impact(
+        env,
+        "deploy",
+        *common,
+        "--account",
+        "dev:0",
+        "--oracles",
+        f"{oracle.address},{w3.eth.accounts[1]}",
+        "--quorum",
+        "2",
+    )
+    impact(
+        env,
+        "site",
+        "register",
+        *common,
+        "--account",
+        "dev:0",
+        "--name",
+        "Xianju National Park",
+        "--country",
+        "CN",
+        "--wdpa",
+        "555000001",
+        "--beneficiary",
+        w3.eth.accounts[7],
+    )
     impact(env, "pool", "open", *common, "--account", "dev:0", "--file", "samples/xianju-pool.yaml", "--site", "1")
     # Selling out the cap closes the sale at once, without moving the node's clock (which a restart would lose).
     impact(env, "buy", *common, "--account", "dev:4", "--pool", "1", "--tokens", "1000")
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     deployment = json.loads(next((tmp_path / "deployments").iterdir()).read_text())
-    certifier = w3.eth.contract(address=deployment["contracts"]["MilestoneCertifier"]["address"],
-                                abi=abi("MilestoneCertifier"))
-    world = {"node": node, "env": env, "oracle": oracle, "w3": w3, "inbox": inbox, "certifier": certifier,
-             "common": common, "tmp": tmp_path, "state": state}
+    certifier = w3.eth.contract(
+        address=deployment["contracts"]["MilestoneCertifier"]["address"], abi=abi("MilestoneCertifier")
+    )
+    world = {
+        "node": node,
+        "env": env,
+        "oracle": oracle,
+        "w3": w3,
+        "inbox": inbox,
+        "certifier": certifier,
+        "common": common,
+        "tmp": tmp_path,
+        "state": state,
+    }
     yield world
     world["node"].stop()
 
@@ -70,8 +104,20 @@ def watch(world, *extra, crash_at=None, check=False):
     env = dict(world["env"])
     if crash_at:
         env["IMPACT_ORACLE_CRASH_AT"] = crash_at
-    return impact(env, "oracle", "watch", *world["common"], "--account", "env:ORACLE_KEY", "--inbox",
-                  str(world["inbox"]), "--poll", "0.2", *extra, check=check)
+    return impact(
+        env,
+        "oracle",
+        "watch",
+        *world["common"],
+        "--account",
+        "env:ORACLE_KEY",
+        "--inbox",
+        str(world["inbox"]),
+        "--poll",
+        "0.2",
+        *extra,
+        check=check,
+    )
 
 
 def journal(world):
@@ -134,8 +180,11 @@ def test_a_malformed_report_is_set_aside_and_the_others_go_on(world):
     assert done.returncode == 0
     lines = done.stdout.splitlines()
     assert any("a-broken.yaml: rejected, report a-broken.yaml is not valid YAML" in line for line in lines)
-    assert any("b-incomplete.json: rejected, report b-incomplete.json: criterion" in line
-               or "b-incomplete.json: rejected" in line for line in lines)
+    assert any(
+        "b-incomplete.json: rejected, report b-incomplete.json: criterion" in line
+        or "b-incomplete.json: rejected" in line
+        for line in lines
+    )
     assert (world["inbox"] / "rejected" / "a-broken.yaml").exists()
     assert (world["inbox"] / "rejected" / "b-incomplete.json").exists()
     assert (world["inbox"] / "processed" / "c-good.yaml").exists()
@@ -155,9 +204,25 @@ def test_a_report_the_chain_refuses_is_set_aside_with_the_reason(world):
 def test_the_service_rides_out_a_node_outage_and_stops_cleanly_on_sigterm(world):
     env = dict(world["env"])
     service = subprocess.Popen(
-        [sys.executable, "-m", "impact", "oracle", "watch", *world["common"], "--account", "env:ORACLE_KEY",
-         "--inbox", str(world["inbox"]), "--poll", "0.2"],
-        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "impact",
+            "oracle",
+            "watch",
+            *world["common"],
+            "--account",
+            "env:ORACLE_KEY",
+            "--inbox",
+            str(world["inbox"]),
+            "--poll",
+            "0.2",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         time.sleep(2)

@@ -2,7 +2,7 @@
 
 import brownie
 import pytest
-from brownie import ZERO_ADDRESS, NonReceiverWallet, chain
+from brownie import ZERO_ADDRESS, NonReceiverWallet
 from conftest import DAY, PRICE_ETH, PRICE_USDC, Failure, Status, error, latest_time, money_snapshot
 
 

@@ -76,7 +76,9 @@ def test_refunds_exclude_what_certified_milestones_earned(pools, funded_pool, ce
     pools.fail(funded_pool, {"from": alice})
     refundable = RAISED * 7_000 // 10_000
     assert pools.refundQuote(funded_pool, 100) == refundable * 100 // 200
-    paid = [pools.refund(funded_pool, n, {"from": who}).return_value for who, n in ((alice, 100), (bob, 50), (carol, 50))]
+    paid = [
+        pools.refund(funded_pool, n, {"from": who}).return_value for who, n in ((alice, 100), (bob, 50), (carol, 50))
+    ]
     assert sum(paid) == refundable
     # The certified tranche is still the site's, and can be released after the failure.
     pools.release(funded_pool, 0, {"from": alice})
@@ -137,8 +139,9 @@ def test_tokens_worth_nothing_are_not_burned(pools, open_pool, buy, alice, bob, 
     from conftest import latest_time, milestone_schedule
 
     sale_end = latest_time() + 86_400
-    pool_id = open_pool(price=1, goalTokens=3, capTokens=3, saleEnd=sale_end,
-                        milestones=milestone_schedule(sale_end, shares=(9_999, 1)))
+    pool_id = open_pool(
+        price=1, goalTokens=3, capTokens=3, saleEnd=sale_end, milestones=milestone_schedule(sale_end, shares=(9_999, 1))
+    )
     buy(pool_id, alice, 2)
     buy(pool_id, bob, 1)
     certify(pool_id, 0)  # sold out: certifiable; 2 of 3 wei earned, 1 wei refundable

@@ -2,7 +2,7 @@
 
 import brownie
 import pytest
-from brownie import ZERO_ADDRESS, chain
+from brownie import ZERO_ADDRESS
 from conftest import DAY, ETH, PRICE_ETH, Status, error, latest_time, milestone_schedule
 
 from impact.encoding import from_bytes32, to_bytes32
@@ -48,8 +48,9 @@ def test_only_the_programme_opens_pools(pools, open_pool, rando):
 
 def _params(site_id, **overrides):
     now = latest_time()
-    params = dict(siteId=site_id, asset=ETH, price=PRICE_ETH, goalTokens=10, capTokens=100,
-                  saleStart=now, saleEnd=now + 10 * DAY)
+    params = dict(
+        siteId=site_id, asset=ETH, price=PRICE_ETH, goalTokens=10, capTokens=100, saleStart=now, saleEnd=now + 10 * DAY
+    )
     params.update(overrides)
     return params
 
@@ -61,8 +62,10 @@ def _params(site_id, **overrides):
         (dict(price=0), ("PoolsZeroPrice",)),
         (dict(goalTokens=0), ("PoolsInvalidGoal", 0, 100)),
         (dict(goalTokens=101), ("PoolsInvalidGoal", 101, 100)),
-        (dict(asset="0x000000000000000000000000000000000000dEaD"),
-         ("PoolsInvalidAsset", "0x000000000000000000000000000000000000dEaD")),
+        (
+            dict(asset="0x000000000000000000000000000000000000dEaD"),
+            ("PoolsInvalidAsset", "0x000000000000000000000000000000000000dEaD"),
+        ),
     ],
 )
 def test_bad_pool_parameters_revert_with_the_reason(pools, programme, site_id, certifier, overrides, expected):

@@ -1,6 +1,5 @@
 """Attackers that re-enter the pools from an ERC-1155 receive hook or an ETH receive gain nothing."""
 
-import brownie
 from brownie import ReentrantReceiver
 from conftest import PRICE_ETH, assert_escrow_adds_up
 

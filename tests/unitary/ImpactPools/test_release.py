@@ -44,11 +44,15 @@ def test_an_uncertified_tranche_stays_in_escrow(pools, funded_pool, rando):
 
 def test_all_tranches_add_up_to_exactly_the_amount_raised(pools, open_pool, buy, alice, close_sale, certify, manager):
     # 7 tokens at 3 wei with shares that do not divide evenly: rounding must not leave dust in escrow.
-    from conftest import milestone_schedule, latest_time
+    from conftest import latest_time, milestone_schedule
 
     now = latest_time()
-    pool_id = open_pool(price=3, goalTokens=1, capTokens=7, milestones=milestone_schedule(now + 86_400 * 30,
-                        shares=(3_333, 3_333, 3_334)))
+    pool_id = open_pool(
+        price=3,
+        goalTokens=1,
+        capTokens=7,
+        milestones=milestone_schedule(now + 86_400 * 30, shares=(3_333, 3_333, 3_334)),
+    )
     buy(pool_id, alice, 7)
     close_sale(pool_id)
     paid = []

@@ -34,7 +34,10 @@ def test_the_quorum_completing_attestation_certifies(certifier, pools, funded_po
     assert tx.return_value is True
     event = tx.events["MilestoneCertified"]
     assert (event["poolId"], event["milestoneId"], event["evidenceHash"], event["evidenceURI"]) == (
-        funded_pool, 0, EVIDENCE, URI,
+        funded_pool,
+        0,
+        EVIDENCE,
+        URI,
     )
     milestone = pools.milestone(funded_pool, 0).dict()
     assert milestone["certified"] and milestone["evidenceHash"] == EVIDENCE

@@ -33,7 +33,12 @@ def recovered(claim, signature, certifier) -> str:
 
 def relay(certifier, claim, signatures, sender):
     return certifier.certifyWithSignatures(
-        claim.pool_id, claim.milestone_id, claim.evidence_hash, claim.evidence_uri, claim.deadline, signatures,
+        claim.pool_id,
+        claim.milestone_id,
+        claim.evidence_hash,
+        claim.evidence_uri,
+        claim.deadline,
+        signatures,
         {"from": sender},
     )
 
@@ -81,15 +86,19 @@ def test_signers_out_of_order_are_rejected(certifier, claim, signing_oracles, ra
 
 def test_a_signer_that_is_not_an_oracle_is_rejected(certifier, claim, signing_oracles, rando):
     stranger = Account.create()
-    pairs = cert.ordered({
-        **dict(signed(claim, signing_oracles[:1], certifier)),
-        stranger.address: cert.sign(claim, chain.id, certifier.address, stranger.key),
-    })
+    pairs = cert.ordered(
+        {
+            **dict(signed(claim, signing_oracles[:1], certifier)),
+            stranger.address: cert.sign(claim, chain.id, certifier.address, stranger.key),
+        }
+    )
     with brownie.reverts(error("CertifierNotOracle", stranger.address)):
         relay(certifier, claim, pairs, rando)
 
 
-def test_an_oracle_revoked_between_signing_and_relaying_is_rejected(certifier, programme, claim, signing_oracles, rando):
+def test_an_oracle_revoked_between_signing_and_relaying_is_rejected(
+    certifier, programme, claim, signing_oracles, rando
+):
     pairs = signed(claim, signing_oracles[:2], certifier)
     certifier.revokeRole(certifier.ORACLE_ROLE(), signing_oracles[1], {"from": programme})
     with brownie.reverts(error("CertifierNotOracle", signing_oracles[1].address)):
@@ -125,8 +134,9 @@ def test_a_milestone_past_its_own_deadline_is_rejected(certifier, pools, funded_
 
 
 @pytest.mark.parametrize("field", ["pool_id", "milestone_id", "evidence_hash", "evidence_uri", "deadline"])
-def test_a_signature_for_another_claim_does_not_verify(certifier, open_pool, funded_pool, claim, signing_oracles,
-                                                      rando, field):
+def test_a_signature_for_another_claim_does_not_verify(
+    certifier, open_pool, funded_pool, claim, signing_oracles, rando, field
+):
     other_values = {
         "pool_id": funded_pool + 1,
         "milestone_id": 1,
@@ -148,8 +158,9 @@ def test_a_signature_made_for_another_chain_does_not_verify(certifier, claim, si
         relay(certifier, claim, pairs, rando)
 
 
-def test_a_signature_made_for_another_deployment_does_not_verify(certifier, pools, programme, claim, signing_oracles,
-                                                                 rando):
+def test_a_signature_made_for_another_deployment_does_not_verify(
+    certifier, pools, programme, claim, signing_oracles, rando
+):
     other = MilestoneCertifier.deploy(0, programme, pools, [s.address for s in signing_oracles], 2, {"from": programme})
     pairs = signed(claim, signing_oracles[:2], other)
     signer, signature = pairs[0]
@@ -193,10 +204,12 @@ def test_a_multisig_wallet_oracle_certifies_through_erc1271(certifier, pools, pr
     certifier.grantRole(certifier.ORACLE_ROLE(), wallet, {"from": programme})
     digest = cert.digest(claim, chain.id, certifier.address)
     wallet_signature = b"".join(bytes(Account.unsafe_sign_hash(digest, o.key).signature) for o in owners)
-    pairs = cert.ordered({
-        **dict(signed(claim, signing_oracles[:1], certifier)),
-        wallet.address: wallet_signature,
-    })
+    pairs = cert.ordered(
+        {
+            **dict(signed(claim, signing_oracles[:1], certifier)),
+            wallet.address: wallet_signature,
+        }
+    )
     tx = relay(certifier, claim, pairs, rando)
     assert wallet.address in list(tx.events["CertifiedBySignatures"]["signers"])
     assert pools.milestone(claim.pool_id, 0).dict()["certified"]

@@ -60,9 +60,10 @@ def test_a_json_report_reads_the_same(report_dir):
         '{"pool": 3, "milestone": 1, "criterion": "GLS-V1.1-3.4.1", "summary": "threats are managed",'
         ' "evidence_uri": "ipfs://sample/report", "files": ["b.txt", "sub/a.txt"]}'
     )
-    assert load_report(report_dir / "report.json").evidence_hash() == load_report(
-        report_dir / "report.yaml"
-    ).evidence_hash()
+    assert (
+        load_report(report_dir / "report.json").evidence_hash()
+        == load_report(report_dir / "report.yaml").evidence_hash()
+    )
 
 
 @pytest.mark.parametrize(

@@ -20,8 +20,11 @@ class RangeLimitedProvider(HTTPProvider):
             span = int(query["toBlock"], 16) - int(query["fromBlock"], 16) + 1
             if span > self.limit:
                 self.refused += 1
-                return {"jsonrpc": "2.0", "id": 1,
-                        "error": {"code": -32005, "message": f"query exceeds max block range {self.limit}"}}
+                return {
+                    "jsonrpc": "2.0",
+                    "id": 1,
+                    "error": {"code": -32005, "message": f"query exceeds max block range {self.limit}"},
+                }
         return super().make_request(method, params)
 
 
@@ -32,8 +35,14 @@ def test_a_refused_range_is_halved_until_the_node_accepts_it(pools, eth_pool, bu
     buy(eth_pool, bob, 1)
     provider = RangeLimitedProvider(web3.provider.endpoint_uri, limit=3)
     fetcher = LogFetcher(Web3(provider), chunk=1_000)
-    events = fetcher.events("ImpactPools", pools.address, "TokensPurchased", [uint_topic(eth_pool), address_topic(alice.address)],
-                            first, chain.height)
+    events = fetcher.events(
+        "ImpactPools",
+        pools.address,
+        "TokensPurchased",
+        [uint_topic(eth_pool), address_topic(alice.address)],
+        first,
+        chain.height,
+    )
     assert [e.args["buyer"] for e in events] == [alice.address] * 6
     assert provider.refused > 0
     assert fetcher.requests > provider.refused  # it went on with smaller ranges instead of giving up
@@ -44,8 +53,9 @@ def test_indexed_topics_select_only_matching_events(pools, eth_pool, buy, alice,
     buy(eth_pool, alice, 2)
     buy(eth_pool, bob, 3)
     fetcher = LogFetcher(Web3(HTTPProvider(web3.provider.endpoint_uri)))
-    events = fetcher.events("ImpactPools", pools.address, "TokensPurchased", [None, address_topic(bob.address)],
-                            first, chain.height)
+    events = fetcher.events(
+        "ImpactPools", pools.address, "TokensPurchased", [None, address_topic(bob.address)], first, chain.height
+    )
     assert [(e.args["buyer"], e.args["tokens"]) for e in events] == [(bob.address, 3)]
 
 
