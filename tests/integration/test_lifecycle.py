@@ -1,7 +1,7 @@
 """Multi-actor scenarios, checking after every step that escrow accounting adds up and is fully backed."""
 
 from brownie import RejectingBeneficiary
-from conftest import ETH, PRICE_ETH, PRICE_USDC, Failure, Status, warp_past
+from support import ETH, PRICE_ETH, PRICE_USDC, Failure, Status, warp_past
 
 from impact.encoding import to_bytes32
 

@@ -3,7 +3,7 @@
 import brownie
 import pytest
 from brownie import ZERO_ADDRESS, NonReceiverWallet
-from conftest import DAY, PRICE_ETH, PRICE_USDC, Failure, Status, error, latest_time, money_snapshot
+from support import DAY, PRICE_ETH, PRICE_USDC, Failure, Status, error, latest_time, money_snapshot
 
 
 def test_buying_with_eth_mints_tokens_and_escrows_the_payment(pools, eth_pool, alice, buy):

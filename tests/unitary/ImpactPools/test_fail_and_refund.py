@@ -4,7 +4,7 @@ its holders pro rata, rounding in the pool's favour."""
 import brownie
 import pytest
 from brownie import ZERO_ADDRESS
-from conftest import PRICE_ETH, PRICE_USDC, Failure, Status, assert_escrow_adds_up, error, warp_past
+from support import PRICE_ETH, PRICE_USDC, Failure, Status, assert_escrow_adds_up, error, warp_past
 
 RAISED = 200 * PRICE_ETH
 
@@ -136,7 +136,7 @@ def test_refund_input_is_checked(pools, registry, programme, funded_pool, site_i
 
 
 def test_tokens_worth_nothing_are_not_burned(pools, open_pool, buy, alice, bob, close_sale, certify):
-    from conftest import latest_time, milestone_schedule
+    from support import latest_time, milestone_schedule
 
     sale_end = latest_time() + 86_400
     pool_id = open_pool(

@@ -3,7 +3,7 @@
 import brownie
 import pytest
 from brownie import ZERO_ADDRESS
-from conftest import DAY, ETH, PRICE_ETH, Status, error, latest_time, milestone_schedule
+from support import DAY, ETH, PRICE_ETH, Status, error, latest_time, milestone_schedule
 
 from impact.encoding import from_bytes32, to_bytes32
 

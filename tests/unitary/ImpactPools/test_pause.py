@@ -1,7 +1,7 @@
 """Pausing stops buying, certifying and releasing; refunds, failing and credited withdrawals go on."""
 
 import brownie
-from conftest import PRICE_ETH, Status, error
+from support import PRICE_ETH, Status, error
 
 from impact.encoding import to_bytes32
 

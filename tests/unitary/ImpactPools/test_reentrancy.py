@@ -1,7 +1,7 @@
 """Attackers that re-enter the pools from an ERC-1155 receive hook or an ETH receive gain nothing."""
 
 from brownie import ReentrantReceiver
-from conftest import PRICE_ETH, assert_escrow_adds_up
+from support import PRICE_ETH, assert_escrow_adds_up
 
 REENTRANCY_GUARD = "0x3ee5aeb5"  # ReentrancyGuardReentrantCall()
 

@@ -3,7 +3,7 @@
 import brownie
 import pytest
 from brownie import RejectingBeneficiary
-from conftest import PRICE_ETH, PRICE_USDC, assert_escrow_adds_up, error
+from support import PRICE_ETH, PRICE_USDC, assert_escrow_adds_up, error
 
 RAISED = 200 * PRICE_ETH  # funded_pool: 100 + 50 + 50 tokens
 
@@ -44,7 +44,7 @@ def test_an_uncertified_tranche_stays_in_escrow(pools, funded_pool, rando):
 
 def test_all_tranches_add_up_to_exactly_the_amount_raised(pools, open_pool, buy, alice, close_sale, certify, manager):
     # 7 tokens at 3 wei with shares that do not divide evenly: rounding must not leave dust in escrow.
-    from conftest import latest_time, milestone_schedule
+    from support import latest_time, milestone_schedule
 
     now = latest_time()
     pool_id = open_pool(

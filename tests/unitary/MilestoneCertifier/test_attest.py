@@ -2,7 +2,7 @@
 
 import brownie
 from brownie import ZERO_ADDRESS
-from conftest import DAY, Failure, Status, error, warp_past
+from support import DAY, Failure, Status, error, warp_past
 
 from impact.encoding import to_bytes32
 

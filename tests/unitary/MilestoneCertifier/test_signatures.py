@@ -3,8 +3,8 @@
 import brownie
 import pytest
 from brownie import MilestoneCertifier, MultisigOracleWallet, chain
-from conftest import error, latest_time, warp_past
 from eth_account import Account
+from support import error, latest_time, warp_past
 
 from impact import certification as cert
 from impact.encoding import to_bytes32

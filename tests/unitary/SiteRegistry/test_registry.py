@@ -3,7 +3,7 @@
 import brownie
 import pytest
 from brownie import ZERO_ADDRESS, chain
-from conftest import XIANJU_WDPA, Status, error
+from support import XIANJU_WDPA, Status, error
 
 
 def test_registering_a_site_stores_it_as_a_candidate(registry, site_id, manager):
