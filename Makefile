@@ -15,9 +15,10 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: install demo test test-anvil test-ganache lint format compile node clean
 
-install: $(VENV)/.installed node_modules/.installed $(SOLC_SHIM)
+install: node_modules/.installed $(SOLC_SHIM) $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt pyproject.toml
+# The venv's last step compiles the contracts, which needs the solc shim (and so node_modules) first.
+$(VENV)/.installed: requirements.txt pyproject.toml $(SOLC_SHIM)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
