@@ -85,7 +85,7 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
         if (evidenceHash == bytes32(0)) revert CertifierZeroEvidence();
         uint256 count = signatures.length;
         if (count < _quorum) revert CertifierBelowQuorum(count, _quorum);
-        pools.checkCertifiable(poolId, milestoneId);
+        // Whether the milestone can be certified now is checked once, by the pools, in `recordCertification`.
 
         bytes32 digest = _certificationDigest(poolId, milestoneId, evidenceHash, evidenceURI, deadline);
         address[] memory signers = new address[](count);
@@ -161,16 +161,19 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
 
     /// @dev EOAs: ECDSA with OpenZeppelin's checks (65 or 64 bytes, low s, non-zero recovery), each failure named.
     /// Contracts: ERC-1271 through OpenZeppelin's SignatureChecker, so that an oracle can be a multisig wallet.
+    /// ECDSA is tried first: a valid recovery to the signer settles it without reading the signer's code (a cold
+    /// account access), and no contract can be the ECDSA signer of a digest, so the order changes no outcome.
     function _requireValidSignature(address signer, bytes32 digest, bytes calldata signature) private view {
+        (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecover(digest, signature);
+        if (error == ECDSA.RecoverError.NoError && recovered == signer) return;
         if (signer.code.length != 0) {
             if (!SignatureChecker.isValidERC1271SignatureNow(signer, digest, signature)) {
                 revert CertifierInvalidSignature(signer, address(0));
             }
             return;
         }
-        (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecover(digest, signature);
         if (error != ECDSA.RecoverError.NoError) revert CertifierMalformedSignature(signer);
-        if (recovered != signer) revert CertifierInvalidSignature(signer, recovered);
+        revert CertifierInvalidSignature(signer, recovered);
     }
 
     function _setQuorum(uint256 newQuorum) private {
