@@ -13,7 +13,8 @@ SOLC_SHIM := .solc-bin/solc-v$(SOLC_VERSION)
 export SOLCX_BINARY_PATH := $(CURDIR)/.solc-bin
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install demo test test-anvil test-ganache lint format compile node clean
+.PHONY: install demo test test-anvil test-ganache lint format compile node clean bench bench-update \
+	slither invariants soak coverage
 
 install: node_modules/.installed $(SOLC_SHIM) $(VENV)/.installed
 
@@ -41,25 +42,56 @@ compile: install
 demo: install
 	PYTHONWARNINGS=ignore::FutureWarning $(BIN)/brownie run scripts/demo.py
 
-## Lint, then the whole test suite on Anvil, then on Ganache.
-test: lint test-anvil test-ganache
+## Lint and static analysis, the invariant fuzzing, then the whole test suite on Anvil, then on Ganache.
+test: lint slither invariants test-anvil test-ganache
 
 test-anvil: install
 	$(BIN)/brownie test tests/
 
 # On Ganache, everything that runs on Brownie's chain. Left out: the tests that start an Anvil of their own (the
-# live-network deploy and the oracle service's crash and outage tests), which would only repeat the Anvil run.
+# live-network deploy and the oracle service's crash and outage tests), which would only repeat the Anvil run; the
+# gas snapshot, which is taken on Anvil (gas is the contracts' and the EVM's, not the node's); and the stateful
+# property test, whose random walks take minutes on Anvil and several times that on Ganache (the same invariants are
+# fuzzed far harder by `make invariants`).
 test-ganache: install
 	$(BIN)/brownie test tests/ --network ganache-cli \
-		--ignore tests/cli/test_live_network.py --ignore tests/integration/test_oracle_service.py
+		--ignore tests/cli/test_live_network.py --ignore tests/integration/test_oracle_service.py \
+		--ignore tests/test_gas_snapshot.py --ignore tests/stateful
+
+# Slither lives in a venv of its own: its pinned dependencies conflict with Brownie's.
+SLITHER_VENV := .venv-slither
+$(SLITHER_VENV)/.installed: tools/slither/requirements.txt
+	test -x $(SLITHER_VENV)/bin/python || $(PYTHON) -m venv $(SLITHER_VENV)
+	$(SLITHER_VENV)/bin/pip install --quiet --disable-pip-version-check -r tools/slither/requirements.txt
+	touch $@
+
+## Static analysis: fails on any finding not triaged in tools/slither/triage.yaml, or if nothing was analysed.
+slither: install $(SLITHER_VENV)/.installed
+	$(BIN)/python tools/slither/check.py
+
+## Invariant fuzzing with Foundry (tests/invariant/): 256 runs x depth 100 per invariant.
+invariants: install
+	forge test
+
+## The same invariants, deeper (2,048 runs x depth 500): minutes, not for every CI run.
+soak: install
+	FOUNDRY_PROFILE=soak forge test
 
 lint: install
-	$(BIN)/ruff check impact scripts tests
-	$(BIN)/ruff format --check impact scripts tests
+	$(BIN)/ruff check impact scripts tests bench tools
+	$(BIN)/ruff format --check impact scripts tests bench tools
 
 format: install
-	$(BIN)/ruff check --fix impact scripts tests
-	$(BIN)/ruff format impact scripts tests
+	$(BIN)/ruff check --fix impact scripts tests bench tools
+	$(BIN)/ruff format impact scripts tests bench tools
+
+## Gas per operation against its floor, and trace speed as the chain grows (fresh Anvil and Ganache nodes):
+## prints tables, writes bench/results.json, and checks bench/gas-snapshot.json. `make bench-update` rewrites the snapshot.
+bench: install
+	$(BIN)/python -m bench
+
+bench-update: install
+	$(BIN)/python -m bench --update --gas-only
 
 ## A local Anvil on 127.0.0.1:8545 for trying the `impact` commands by hand (Ctrl-C stops it).
 node: install

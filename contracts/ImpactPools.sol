@@ -385,7 +385,7 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControlDefaultAdminRules, P
     // ----------------------------------------------------------------------------------------------------------
 
     function _scheduleMilestones(uint256 poolId, uint256 saleEnd, MilestoneParams[] calldata milestones) private {
-        uint256 cumulativeBps;
+        uint256 cumulativeBps = 0;
         uint256 previousDeadline = saleEnd;
         for (uint256 i; i < milestones.length; ++i) {
             MilestoneParams calldata m = milestones[i];

@@ -164,15 +164,15 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
     /// ECDSA is tried first: a valid recovery to the signer settles it without reading the signer's code (a cold
     /// account access), and no contract can be the ECDSA signer of a digest, so the order changes no outcome.
     function _requireValidSignature(address signer, bytes32 digest, bytes calldata signature) private view {
-        (address recovered, ECDSA.RecoverError error,) = ECDSA.tryRecover(digest, signature);
-        if (error == ECDSA.RecoverError.NoError && recovered == signer) return;
+        (address recovered, ECDSA.RecoverError recoverError,) = ECDSA.tryRecover(digest, signature);
+        if (recoverError == ECDSA.RecoverError.NoError && recovered == signer) return;
         if (signer.code.length != 0) {
             if (!SignatureChecker.isValidERC1271SignatureNow(signer, digest, signature)) {
                 revert CertifierInvalidSignature(signer, address(0));
             }
             return;
         }
-        if (error != ECDSA.RecoverError.NoError) revert CertifierMalformedSignature(signer);
+        if (recoverError != ECDSA.RecoverError.NoError) revert CertifierMalformedSignature(signer);
         revert CertifierInvalidSignature(signer, recovered);
     }
 

@@ -1,4 +1,4 @@
-"""Starting a throwaway local Anvil on a free port (for tests and benchmarks that need a node of their own)."""
+"""A throwaway local Anvil (or Ganache) on a free port, for tests and benchmarks that need a node of their own."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from web3 import HTTPProvider, Web3
 
-PROJECT_ANVIL = Path(__file__).resolve().parent.parent / "node_modules" / ".bin" / "anvil"
+NODE_BIN = Path(__file__).resolve().parent.parent / "node_modules" / ".bin"
 
 
 def free_port() -> int:
@@ -23,6 +23,8 @@ def free_port() -> int:
 class LocalAnvil:
     """`with LocalAnvil() as node:` — an Anvil on 127.0.0.1 that is stopped (and waited for) on exit."""
 
+    program = "anvil"
+
     def __init__(self, args: Sequence[str] = (), port: int | None = None) -> None:
         self.port = port or free_port()
         self.args = list(args)
@@ -32,17 +34,20 @@ class LocalAnvil:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def command_args(self) -> list[str]:
+        return ["--host", "127.0.0.1", "--port", str(self.port), "--silent", *self.args]
+
     def start(self) -> LocalAnvil:
-        binary = str(PROJECT_ANVIL) if PROJECT_ANVIL.exists() else shutil.which("anvil")
+        binary = str(NODE_BIN / self.program) if (NODE_BIN / self.program).exists() else shutil.which(self.program)
         if binary is None:
-            raise RuntimeError("anvil not found: run `make install`")
+            raise RuntimeError(f"{self.program} not found: run `make install`")
         self.process = subprocess.Popen(
-            [binary, "--host", "127.0.0.1", "--port", str(self.port), "--silent", *self.args],
+            [binary, *self.command_args()],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         w3 = Web3(HTTPProvider(self.url, request_kwargs={"timeout": 2}))
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
                 if w3.eth.chain_id:
@@ -50,7 +55,7 @@ class LocalAnvil:
             except Exception:  # noqa: BLE001 - not up yet
                 time.sleep(0.05)
         self.stop()
-        raise RuntimeError(f"anvil did not start on port {self.port}")
+        raise RuntimeError(f"{self.program} did not start on port {self.port}")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -67,3 +72,25 @@ class LocalAnvil:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class LocalGanache(LocalAnvil):
+    """The same for Ganache, with the settings TOOLCHAIN.md requires (Shanghai rules, not Ganache's default)."""
+
+    program = "ganache-cli"
+
+    def command_args(self) -> list[str]:
+        return [
+            "--server.host",
+            "127.0.0.1",
+            "--server.port",
+            str(self.port),
+            "--hardfork",
+            "shanghai",
+            "--logging.quiet",
+            "--wallet.defaultBalance",
+            "1000000",
+            "--miner.blockGasLimit",
+            "30000000",
+            *self.args,
+        ]

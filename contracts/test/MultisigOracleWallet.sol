@@ -23,8 +23,8 @@ contract MultisigOracleWallet is IERC1271 {
         if (signature.length != threshold * 65) return 0xffffffff;
         address previous;
         for (uint256 i; i < threshold; ++i) {
-            (address owner, ECDSA.RecoverError error,) = ECDSA.tryRecover(hash, signature[i * 65:(i + 1) * 65]);
-            if (error != ECDSA.RecoverError.NoError || !isOwner[owner] || owner <= previous) return 0xffffffff;
+            (address owner, ECDSA.RecoverError recoverError,) = ECDSA.tryRecover(hash, signature[i * 65:(i + 1) * 65]);
+            if (recoverError != ECDSA.RecoverError.NoError || !isOwner[owner] || owner <= previous) return 0xffffffff;
             previous = owner;
         }
         return IERC1271.isValidSignature.selector;

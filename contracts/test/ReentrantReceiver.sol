@@ -7,12 +7,13 @@ import {IImpactPools} from "../interfaces/IImpactPools.sol";
 
 /// @title ReentrantReceiver
 /// @notice An investor contract that, from its ERC-1155 receive hook or its ETH receive, calls back into the
-/// pools (buy again, refund) to try to mint past the cap or drain a refund twice.
+/// pools (buy again, refund, release) to try to mint past the cap, drain a refund twice or release a tranche twice.
 contract ReentrantReceiver is IERC1155Receiver {
     enum Attack {
         None,
         Buy,
-        Refund
+        Refund,
+        Release
     }
 
     IImpactPools public immutable pools;
@@ -26,7 +27,7 @@ contract ReentrantReceiver is IERC1155Receiver {
         pools = impactPools;
     }
 
-    /// @notice Sets which call the hooks make.
+    /// @notice Sets which call the hooks make (for Release, `amount` is the milestone id).
     function arm(Attack what, uint256 pool, uint256 amount) external {
         (attack, poolId, tokens) = (what, pool, amount);
     }
@@ -72,8 +73,12 @@ contract ReentrantReceiver is IERC1155Receiver {
             try pools.buy{value: 0}(poolId, tokens, address(this)) {} catch (bytes memory err) {
                 reentryError = err;
             }
-        } else {
+        } else if (what == Attack.Refund) {
             try pools.refund(poolId, tokens) {} catch (bytes memory err) {
+                reentryError = err;
+            }
+        } else {
+            try pools.release(poolId, tokens) {} catch (bytes memory err) {
                 reentryError = err;
             }
         }

@@ -1,7 +1,9 @@
-"""Attackers that re-enter the pools from an ERC-1155 receive hook or an ETH receive gain nothing."""
+"""Attackers that re-enter the pools (buy, refund, release) from an ERC-1155 receive hook or an ETH receive gain
+nothing."""
 
+import brownie
 from brownie import ReentrantReceiver
-from support import PRICE_ETH, assert_escrow_adds_up
+from support import PRICE_ETH, assert_escrow_adds_up, error
 
 REENTRANCY_GUARD = "0x3ee5aeb5"  # ReentrancyGuardReentrantCall()
 
@@ -34,3 +36,39 @@ def test_a_holder_re_entering_refund_from_its_eth_receive_is_paid_once(pools, et
     assert_escrow_adds_up(pools, eth_pool)
     # bob's share is intact
     assert pools.refundQuote(eth_pool, 10) == 10 * PRICE_ETH
+
+
+def test_a_receiver_re_entering_release_from_its_mint_hook_is_stopped(
+    pools, open_pool, funded_pool, certify, manager, alice
+):
+    certify(funded_pool, 0)  # a tranche that could be released, in another pool
+    eth_pool = open_pool()
+    attacker = ReentrantReceiver.deploy(pools, {"from": alice})
+    attacker.arm(3, funded_pool, 0, {"from": alice})
+    manager_before = manager.balance()
+    attacker.buy(eth_pool, 10, {"from": alice, "value": 10 * PRICE_ETH})
+    assert attacker.reentered()
+    assert attacker.reentryError() == REENTRANCY_GUARD
+    assert manager.balance() == manager_before  # nothing was released from inside the purchase
+    assert not pools.milestone(funded_pool, 0).dict()["released"]
+    assert_escrow_adds_up(pools, funded_pool)
+    assert_escrow_adds_up(pools, eth_pool)
+
+
+def test_a_receiver_re_entering_release_from_a_transfer_hook_releases_the_tranche_only_once(
+    pools, funded_pool, certify, manager, alice
+):
+    certify(funded_pool, 0)
+    attacker = ReentrantReceiver.deploy(pools, {"from": alice})
+    attacker.arm(3, funded_pool, 0, {"from": alice})
+    manager_before = manager.balance()
+    # A transfer holds no lock: the hook's release goes through, as anyone's release would ...
+    pools.safeTransferFrom(alice, attacker, funded_pool, 1, b"", {"from": alice})
+    assert attacker.reentered()
+    tranche = pools.milestone(funded_pool, 0).dict()["trancheAmount"]
+    assert manager.balance() == manager_before + tranche
+    # ... and pays the site, once: a second release is refused.
+    with brownie.reverts(error("PoolsTrancheAlreadyReleased", funded_pool, 0)):
+        pools.release(funded_pool, 0, {"from": alice})
+    assert manager.balance() == manager_before + tranche
+    assert_escrow_adds_up(pools, funded_pool)

@@ -1,0 +1,1 @@
+"""Benchmarks: gas per operation against its floor, and trace speed as the chain grows."""
