@@ -35,16 +35,17 @@ def branch_coverage(merged: dict[str, dict[str, list[set]]]) -> dict[str, dict]:
         if source not in OURS or build.get("type") != "contract":
             continue
         path_id = next(k for k, v in build["allSourcePaths"].items() if v == source)
-        branches = {
-            int(i): fn for fn, items in build["coverageMap"]["branches"].get(path_id, {}).items() for i in items
-        }
+        branch_map = build["coverageMap"]["branches"].get(path_id, {})
+        # Brownie's entry for a branch is (start, stop, jump): `jump` says whether a taken JUMPI means "true".
+        branches = {int(i): (fn, bool(entry[2])) for fn, items in branch_map.items() for i, entry in items.items()}
         hits = merged.get(build["contractName"], {}).get(path_id, [set(), set(), set()])
         reached = sum((i in hits[1]) + (i in hits[2]) for i in branches)
-        missed = sorted(
-            f"{branches[i]} #{i} {'true' if i not in hits[1] else 'false'}"
-            for i in branches
-            if i not in hits[1] or i not in hits[2]
-        )
+        missed = []
+        for i, (fn, jump) in sorted(branches.items()):
+            true_set, false_set = (hits[2], hits[1]) if jump else (hits[1], hits[2])
+            missed += [
+                f"{fn} #{i} {outcome}" for outcome, seen in (("true", true_set), ("false", false_set)) if i not in seen
+            ]
         results[source] = {"outcomes": 2 * len(branches), "reached": reached, "missed": missed}
     return results
 
