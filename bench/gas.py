@@ -1,13 +1,12 @@
 """Gas per core operation, measured from receipts on a real chain, against the operation's floor.
 
 The floors are the issue's (#6) theoretical minimum of each operation under the EVM gas schedule: intrinsic 21,000,
-plus calldata, plus the storage writes and logs the operation cannot avoid. The pieces are spelled out in
-`FLOORS` so that a reader can check them; our own derivation of the unavoidable parts is `floor_breakdown()`.
+plus calldata, plus the storage writes and logs the operation cannot avoid; the comment above each entry of
+`FLOORS` says what it consists of.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,22 +20,7 @@ from impact.deploy import deploy_all
 from impact.encoding import to_bytes32
 from impact.tx import Sender
 
-# EVM gas schedule (Shanghai) pieces used below.
-TX = 21_000
-SSTORE_SET = 20_000  # zero -> non-zero
-SSTORE_RESET = 2_900  # non-zero -> non-zero (warm)
-COLD_SLOAD = 2_100
-LOG = 375
-LOG_TOPIC = 375
-LOG_BYTE = 8
-ECRECOVER = 3_000
-
-
-def log_cost(topics: int, data_words: int) -> int:
-    return LOG + LOG_TOPIC * topics + LOG_BYTE * 32 * data_words
-
-
-# The floors of issue #6; the comment under each says what it consists of.
+# The floors of issue #6; the comment above each says what it consists of.
 FLOORS: dict[str, int] = {
     # intrinsic + calldata + balance (cold, non-zero -> non-zero) + supply write + the ERC-1155 TransferSingle log
     "buy ETH, repeat buyer": 35_347,
@@ -223,6 +207,3 @@ def per_extra_signature(results: list[Measurement]) -> float:
 
 def measure(w3: Web3) -> list[Measurement]:
     return GasBench(w3).run()
-
-
-Renderer = Callable[[list[Measurement]], str]

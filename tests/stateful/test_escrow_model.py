@@ -105,26 +105,7 @@ class EscrowMachine(RuleBasedStateMachine):
         return self.models[index % len(self.models)]
 
     def _view(self, model: PoolModel) -> dict:
-        names = [
-            "siteId",
-            "asset",
-            "price",
-            "goalTokens",
-            "capTokens",
-            "saleStart",
-            "saleEnd",
-            "milestoneCount",
-            "tokensSold",
-            "supply",
-            "certifiedCount",
-            "releasedMask",
-            "failure",
-            "raised",
-            "released",
-            "refunded",
-            "escrow",
-        ]
-        return dict(zip(names, self.pools.functions.pool(model.pool_id).call(), strict=True))
+        return self.system.pool(model.pool_id)
 
     # Which pools an action can succeed on. The rules below act on those (the unit tests cover the rejections), so
     # that short random sequences still reach certification, release, failure and refunds.
