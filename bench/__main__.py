@@ -3,7 +3,7 @@ gas snapshot check.
 
     python -m bench                 measure, print, write bench/results.json, compare with the snapshot
     python -m bench --update        ... and rewrite bench/gas-snapshot.json
-    python -m bench --gas-only      skip the trace-speed part
+    python -m bench --gas-only      skip the trace-speed part (bench/results.json keeps the last trace rows)
 """
 
 from __future__ import annotations
@@ -20,21 +20,24 @@ from web3 import HTTPProvider, Web3
 
 from bench import snapshot
 from bench.gas import PER_EXTRA_SIGNATURE_TARGET, Measurement, measure, per_extra_signature
+from bench.profile import CATEGORIES, COLUMNS, GasProfile, profile
 from impact.localnode import LocalAnvil
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
 NOTES = {
-    "buy": "cross-contract read of the site's status in the registry (~5.4k), OpenZeppelin ReentrancyGuard and "
-    "Pausable slots (~4.4k), the TokensPurchased event (~2.4k)",
-    "attest": "the attestation and the per-evidence vote count are two new slots (+20k), and the pools' "
-    "checkCertifiable is a cross-contract call that also reads the registry",
-    "certify": "evidence hash stored for the milestone view (+20k), the pools' checks and the registry read across "
-    "contracts, two events; per signature: calldata, ecrecover and the signer's role (a cold slot)",
-    "release": "the beneficiary is read from the registry (cross-contract), the push is bounded and falls back to "
-    "a credit, OpenZeppelin ReentrancyGuard and Pausable",
-    "refund": "the refundable share is computed from the certified schedule (cold reads), the holder's balance is "
-    "checked before the burn, Refunded and TransferSingle events, OpenZeppelin ReentrancyGuard",
+    "buy": "6 cold slots where the floor has 2: OpenZeppelin's ReentrancyGuard and Pausable, the pool's parameters, "
+    "and the site's Green List status in the registry (a cross-contract call, a cold account); two events, "
+    "TokensPurchased (what trace is built on) and ERC-1155's TransferSingle",
+    "attest": "the attestation and the per-evidence vote count are two new slots, and the pools' checks (pool "
+    "state, milestone order and deadline, site status) are a cross-contract call reading 6 cold slots",
+    "certify": "the evidence hash is stored for the milestone's view (a new slot), the same cross-contract checks, "
+    "two events; per signature: ~2,000 calldata (an (address, bytes) pair with ABI offsets), ecrecover 3,000, "
+    "the signer's oracle role (a cold slot)",
+    "release": "the beneficiary is read from the registry (it can change; a cold account), the push to it (a cold "
+    "account receiving value), ReentrancyGuard and Pausable",
+    "refund": "ReentrancyGuard, the holder's balance and the pool's 3 slots are cold reads; the payment is a call "
+    "with value; Refunded and TransferSingle events",
 }
 
 
@@ -58,33 +61,66 @@ def table(results: list[Measurement]) -> str:
     return "\n".join([header, *rows])
 
 
+def breakdown_table(results: list[Measurement], profiles: list[GasProfile]) -> str:
+    header = "| operation | " + " | ".join(COLUMNS) + " | cold slots |\n| --- |" + " ---: |" * (len(COLUMNS) + 1)
+    rows = [
+        f"| {r.operation} | " + " | ".join(f"{p.parts[c]:,}" for c in CATEGORIES) + f" | {p.cold_slots} |"
+        for r, p in zip(results, profiles, strict=True)
+    ]
+    return "\n".join([header, *rows])
+
+
+def previous_trace() -> tuple[list[dict], str | None]:
+    """The trace rows (and their date) of the last full run, kept by a --gas-only run."""
+    try:
+        last = json.loads(RESULTS.read_text())
+    except (OSError, ValueError):
+        return [], None
+    return last.get("trace", []), last.get("trace_date", last.get("date"))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--update", action="store_true", help="rewrite the gas snapshot")
     parser.add_argument("--gas-only", action="store_true", help="skip the trace-speed benchmark")
     args = parser.parse_args(argv)
 
-    with LocalAnvil() as node:
-        results = measure(Web3(HTTPProvider(node.url)))
+    # Step tracing changes no gas; it lets the node replay each transaction opcode by opcode for the breakdown.
+    with LocalAnvil(["--steps-tracing"]) as node:
+        w3 = Web3(HTTPProvider(node.url))
+        results = measure(w3)
+        profiles = [profile(w3, r.tx_hash) for r in results]
     print("Gas per operation (receipt gasUsed, fresh Anvil)\n")
     print(table(results))
+    print("\nWhere the gas goes (from the opcode trace; the columns add up to gasUsed)\n")
+    print(breakdown_table(results, profiles))
     print("\nWhy the gap to the floor (no check was weakened to close it):")
     for key, note in NOTES.items():
         print(f"  {key}: {note}")
 
-    trace_rows: list[dict] = []
-    if not args.gas_only:
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    if args.gas_only:
+        trace_rows, trace_date = previous_trace()
+    else:
         from bench.trace_speed import run as run_trace_speed
 
-        trace_rows = run_trace_speed()
+        trace_rows, trace_date = run_trace_speed(), now
 
     report = {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "date": now,
         "machine": machine(),
         "gas": [
-            {"operation": r.operation, "gas": r.gas, "floor": r.floor, "ratio": round(r.ratio, 3)} for r in results
+            {
+                "operation": r.operation,
+                "gas": r.gas,
+                "floor": r.floor,
+                "ratio": round(r.ratio, 3),
+                "breakdown": {c: p.parts[c] for c in CATEGORIES},
+            }
+            for r, p in zip(results, profiles, strict=True)
         ],
         "trace": trace_rows,
+        "trace_date": trace_date,
     }
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nresults written to {RESULTS}")

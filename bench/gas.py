@@ -49,6 +49,7 @@ class Measurement:
     operation: str
     gas: int
     floor: int
+    tx_hash: str = ""
 
     @property
     def ratio(self) -> float:
@@ -150,7 +151,8 @@ class GasBench:
 
     def _measure(self, operation: str, sender: Sender, fn: Any, value: int = 0) -> None:
         receipt = self._send(sender, fn, value)
-        self.results.append(Measurement(operation, receipt["gasUsed"], FLOORS[operation]))
+        tx_hash = receipt["transactionHash"].to_0x_hex()
+        self.results.append(Measurement(operation, receipt["gasUsed"], FLOORS[operation], tx_hash))
 
     def _now(self) -> int:
         return self.w3.eth.get_block("latest")["timestamp"]

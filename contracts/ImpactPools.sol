@@ -7,7 +7,6 @@ import {AccessControlDefaultAdminRules} from
 import {ERC1155} from "@openzeppelin/contracts/token/ERC1155/ERC1155.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
@@ -18,8 +17,9 @@ import {ISiteRegistry} from "./interfaces/ISiteRegistry.sol";
 /// @notice Escrowed funding pools for IUCN Green List sites, and their ERC-1155 impact tokens (token id = pool id).
 /// @dev The pool and its token live in one contract so that a purchase is one mint and one storage write, and so
 /// that a pool's supply is the pool's own accounting rather than a second copy kept in another contract.
-/// Note: the amount raised is never stored; it is `tokensSold * price`, fixed once the sale has closed, which is
-/// why milestones can only be certified after that.
+/// Note: no money total is stored. The amount raised is `tokensSold * price`, fixed once the sale has closed
+/// (which is why milestones can only be certified after that); the amount released is the sum of the tranches
+/// whose bit is set in `releasedMask`; the amount refunded is `refundedTokens * refundPerToken`.
 /// Note: a tranche is `floor(raised * cumulativeBps[k] / 10_000) - floor(raised * cumulativeBps[k-1] / 10_000)`,
 /// so the tranches add up to exactly the amount raised whatever order they are released in.
 contract ImpactPools is IImpactPools, ERC1155, AccessControlDefaultAdminRules, Pausable, ReentrancyGuard {
@@ -54,14 +54,11 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControlDefaultAdminRules, P
         uint64 tokensSold;
         uint64 capTokens;
         uint32 siteId;
-        // slot 2: certification and refunds
+        // slot 2: certification, release and refunds
         uint64 goalTokens;
         uint64 refundedTokens;
         uint8 certifiedCount;
         uint32 releasedMask;
-        // slots 3 and 4
-        uint256 released;
-        uint256 refunded;
     }
 
     struct Milestone {
@@ -128,9 +125,7 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControlDefaultAdminRules, P
             goalTokens: params.goalTokens,
             refundedTokens: 0,
             certifiedCount: 0,
-            releasedMask: 0,
-            released: 0,
-            refunded: 0
+            releasedMask: 0
         });
         emit PoolOpened(
             poolId,
@@ -214,12 +209,11 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControlDefaultAdminRules, P
         if (tokens == 0) revert PoolsZeroTokens();
         uint256 balance = balanceOf(msg.sender, poolId);
         if (tokens > balance) revert ERC1155InsufficientBalance(msg.sender, balance, tokens, poolId);
-        amount = _refundQuote(poolId, p, tokens);
+        amount = tokens * _refundPerToken(poolId, p);
         if (amount == 0) revert PoolsNothingToRefund(poolId, tokens);
 
         // tokens <= balance <= supply <= 2^64: the narrowing cannot truncate.
         p.refundedTokens += uint64(tokens);
-        p.refunded += amount;
         _burn(msg.sender, poolId, tokens);
         emit Refunded(poolId, msg.sender, tokens, amount);
 
@@ -276,7 +270,6 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControlDefaultAdminRules, P
 
         amount = _trancheAmount(p, _milestones[poolId][milestoneId]);
         p.releasedMask |= bit;
-        p.released += amount;
         (, address beneficiary) = registry.statusAndBeneficiary(p.siteId);
 
         // A push the beneficiary rejects is credited instead, so that no beneficiary can block a release. The
@@ -303,6 +296,8 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControlDefaultAdminRules, P
     function pool(uint256 poolId) external view returns (PoolInfo memory info) {
         Pool storage p = _existingPool(poolId);
         uint256 raised = _raised(p);
+        uint256 released = _released(poolId, p);
+        uint256 refunded = _refunded(poolId, p);
         info = PoolInfo({
             siteId: p.siteId,
             asset: p.asset,
@@ -318,9 +313,9 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControlDefaultAdminRules, P
             releasedMask: p.releasedMask,
             failure: p.failure,
             raised: raised,
-            released: p.released,
-            refunded: p.refunded,
-            escrow: raised - p.released - p.refunded
+            released: released,
+            refunded: refunded,
+            escrow: raised - released - refunded
         });
     }
 
@@ -357,7 +352,7 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControlDefaultAdminRules, P
         Pool storage p = _existingPool(poolId);
         if (p.failure == FailureReason.None) revert PoolsNotFailed(poolId);
         uint256 supply = _supply(p);
-        return _refundQuote(poolId, p, tokens > supply ? supply : tokens);
+        return (tokens > supply ? supply : tokens) * _refundPerToken(poolId, p);
     }
 
     /// @inheritdoc IImpactPools
@@ -458,15 +453,31 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControlDefaultAdminRules, P
         return upTo - before;
     }
 
-    /// @dev Escrow that certified milestones have not earned, shared pro rata and rounded down (in the pool's
-    /// favour): each refund leaves the remaining holders at least their share.
-    function _refundQuote(uint256 poolId, Pool storage p, uint256 tokens) private view returns (uint256) {
-        uint256 supply = _supply(p);
-        if (supply == 0) return 0;
-        uint256 raised = _raised(p);
+    /// @dev What one token gets back from a failed pool: the money certified milestones did not earn, divided by
+    /// the tokens sold, rounded down (in the pool's favour). Every input is frozen once the pool has failed (no
+    /// more sales, no more certifications), so every token gets the same, whoever refunds first, and the total
+    /// refunded never needs storing. The remainder, less than one unit per token sold, stays in escrow.
+    function _refundPerToken(uint256 poolId, Pool storage p) private view returns (uint256) {
+        uint256 sold = p.tokensSold;
+        if (sold == 0) return 0;
+        uint256 raised = sold * p.price;
         uint256 certified = p.certifiedCount;
         uint256 earned = certified == 0 ? 0 : raised * _milestones[poolId][certified - 1].cumulativeBps / _BPS;
-        return Math.mulDiv(raised - earned - p.refunded, tokens, supply);
+        return (raised - earned) / sold;
+    }
+
+    function _refunded(uint256 poolId, Pool storage p) private view returns (uint256) {
+        uint256 refundedTokens = p.refundedTokens;
+        return refundedTokens == 0 ? 0 : refundedTokens * _refundPerToken(poolId, p);
+    }
+
+    /// @dev The sum of the released tranches; computed rather than stored so that a release writes one slot.
+    function _released(uint256 poolId, Pool storage p) private view returns (uint256 released) {
+        uint256 mask = p.releasedMask;
+        for (uint256 k; mask != 0; ++k) {
+            if (mask & 1 != 0) released += _trancheAmount(p, _milestones[poolId][k]);
+            mask >>= 1;
+        }
     }
 
     function _pullExactly(IERC20 token, address from, uint256 amount) private {

@@ -252,6 +252,8 @@ def pytest_terminal_summary(terminalreporter):
     on them ("dict object expected; got list", "int object expected; got str"). Report here instead, in plain
     Python: branch coverage of our non-test contracts, printed and written to reports/coverage-summary.json, then
     hand Brownie nothing to report."""
+    if not terminalreporter.config.getoption("coverage", default=False):
+        return  # without --coverage, Brownie may still hold hits cached in build/tests.json: not a measurement
     from brownie.test import coverage
     from coverage_report import summarise
 

@@ -14,9 +14,10 @@ pragma solidity ^0.8.20;
 ///    in order, each before its own deadline. A certified milestone's tranche can be released by anyone; it is
 ///    pushed to the site's beneficiary or, if the beneficiary cannot take it, credited for withdrawal.
 /// 3. Failure: anyone may fail a pool whose goal was not reached when the sale closed, whose next milestone's
-///    deadline passed uncertified, or whose site was withdrawn. Holders then redeem their tokens for
-///    `refundable * tokens / supply`, rounded down, where `refundable` is the escrow not earned by certified
-///    milestones. Tranches certified before the failure stay releasable to the site.
+///    deadline passed uncertified, or whose site was withdrawn. Every token then redeems for the same
+///    `(raised - earned) / tokensSold`, rounded down, where `earned` is what certified milestones earned; the
+///    remainder (less than one unit per token sold) stays in escrow. Tranches certified before the failure stay
+///    releasable to the site.
 /// At every moment: raised = released + refunded + escrow.
 interface IImpactPools {
     /// @notice Why a pool failed; `None` while it has not.
@@ -318,7 +319,8 @@ interface IImpactPools {
     function fail(uint256 poolId) external returns (FailureReason reason);
 
     /// @notice Redeems `tokens` of the caller's impact tokens of a failed pool for their pro-rata share of the
-    /// refundable escrow, rounded down.
+    /// money certified milestones did not earn: `tokens * ((raised - earned) / tokensSold)`, rounded down per
+    /// token, so every token gets the same whoever redeems first.
     /// @dev Burns the tokens before paying. Works while paused.
     /// @param poolId The failed pool.
     /// @param tokens How many tokens to redeem.

@@ -16,8 +16,8 @@ import {FuzzSelector, vm} from "./Vm.sol";
 /// that the money adds up. `afterInvariant` then shows that, whatever happened, every holder can get their
 /// remaining share back with no oracle's help.
 ///
-/// The suite catches planted bugs: with `refund` rounding up (`Math.mulDiv(..., Math.Rounding.Ceil)`), or with the
-/// refund's burn skipped, forge reports a failing sequence and shrinks it (see tests/invariant/README.md).
+/// The suite catches planted bugs: with the refund per token rounded up, or with the refund's burn skipped, forge
+/// reports a failing sequence and shrinks it (see tests/invariant/README.md).
 contract EscrowInvariants {
     uint256[] internal oracleKeys = [uint256(0xA1), 0xA2, 0xA3];
 
@@ -144,9 +144,15 @@ contract EscrowInvariants {
         require(handler.ghostBeneficiaryReceived(address(0)) == eth, "ghost ETH release mismatch");
     }
 
-    /// No refund ever paid more than tokens x escrow / supply at the moment it was made.
+    /// No refund ever paid more than tokens x escrow / supply at the moment it was made, nor more than tokens x
+    /// (what certified milestones did not earn) / tokens sold.
     function invariant_noRefundAboveProRata() public view {
         require(handler.refundsAboveProRata() == 0, "a refund exceeded its pro-rata share");
+    }
+
+    /// Every token of a pool is refunded the same amount, whoever redeems it and whenever.
+    function invariant_everyTokenRefundsTheSame() public view {
+        require(handler.refundsUnequal() == 0, "two tokens of a pool were refunded differently");
     }
 
     /// A certified milestone never changes: its evidence stays what it was when first certified, and it stays
@@ -190,8 +196,9 @@ contract EscrowInvariants {
                 vm.prank(holder);
                 require(pools.refund(id, tokens) == quote, "refund differs from its quote");
             }
-            // Rounding down leaves at most one unit per holder behind: dust, in the pool's favour.
-            require(pools.pool(id).escrow <= handler.actorCount(), "escrow left after every holder was refunded");
+            // Rounding down per token leaves less than one unit per token sold behind: dust, in the pool's favour.
+            IImpactPools.PoolInfo memory end = pools.pool(id);
+            require(end.escrow == 0 || end.escrow < end.tokensSold, "escrow left after every holder was refunded");
         }
     }
 

@@ -35,7 +35,9 @@ contract PoolsHandler {
     mapping(uint256 pool => uint256) public ghostReleased;
     mapping(address asset => uint256) public ghostBeneficiaryReceived;
     mapping(uint256 pool => mapping(uint256 milestone => bytes32)) public ghostCertifiedEvidence;
+    mapping(uint256 pool => uint256) public ghostRefundPerToken;
     uint256 public refundsAboveProRata;
+    uint256 public refundsUnequal;
     mapping(bytes32 => uint256) public calls;
 
     constructor(
@@ -105,19 +107,30 @@ contract PoolsHandler {
         _count("transfer");
     }
 
-    /// @dev Checks each refund against the pro-rata share computed before it: escrow × tokens ÷ supply.
+    /// @dev Checks each refund against the pro-rata shares computed before it, from the users' side: escrow ×
+    /// tokens ÷ supply, and (what certified milestones did not earn) × tokens ÷ tokens sold; and that every token
+    /// of a pool is refunded the same.
     function refund(uint256 actorSeed, uint256 poolSeed, uint256 tokens) external {
         address holder = _actor(actorSeed);
         uint256 poolId = _pool(poolSeed);
         uint256 balance = pools.balanceOf(holder, poolId);
         tokens = _bound(tokens, 1, balance == 0 ? 1 : balance);
         IImpactPools.PoolInfo memory before = pools.pool(poolId);
+        uint256 unearned = before.raised - _earned(poolId, before.certifiedCount);
         uint256 assetBefore = _balanceOf(before.asset, holder);
         vm.prank(holder);
         try pools.refund(poolId, tokens) returns (uint256 amount) {
             ghostRefunded[poolId] += amount;
             if (before.supply == 0 || amount * before.supply > before.escrow * tokens) ++refundsAboveProRata;
+            if (amount * before.tokensSold > unearned * tokens) ++refundsAboveProRata;
             if (_balanceOf(before.asset, holder) != assetBefore + amount) ++refundsAboveProRata;
+            if (amount % tokens != 0) {
+                ++refundsUnequal;
+            } else if (ghostRefundPerToken[poolId] == 0) {
+                ghostRefundPerToken[poolId] = amount / tokens;
+            } else if (ghostRefundPerToken[poolId] != amount / tokens) {
+                ++refundsUnequal;
+            }
             _count("refund");
         } catch {
             _count("refund rejected");
@@ -256,6 +269,15 @@ contract PoolsHandler {
     /// @dev Two possible evidence hashes, so that oracles sometimes disagree and no quorum forms.
     function _evidence(uint256 seed) internal pure returns (bytes32) {
         return seed % 4 == 0 ? keccak256("disputed evidence") : keccak256("assessment report");
+    }
+
+    /// @dev What the certified milestones earned, from the published schedule: raised × their shares ÷ 10,000.
+    function _earned(uint256 poolId, uint256 certifiedCount) internal view returns (uint256) {
+        uint256 bps;
+        for (uint256 m; m < certifiedCount; ++m) {
+            bps += pools.milestone(poolId, m).shareBps;
+        }
+        return pools.pool(poolId).raised * bps / 10_000;
     }
 
     function _balanceOf(address asset, address account) internal view returns (uint256) {
