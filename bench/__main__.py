@@ -32,8 +32,8 @@ NOTES = {
     "attest": "the attestation and the per-evidence vote count are two new slots, and the pools' checks (pool "
     "state, milestone order and deadline, site status) are a cross-contract call reading 6 cold slots",
     "certify": "the evidence hash is stored for the milestone's view (a new slot), the same cross-contract checks, "
-    "two events; per signature: ~2,000 calldata (an (address, bytes) pair with ABI offsets), ecrecover 3,000, "
-    "the signer's oracle role (a cold slot)",
+    "two events; per signature: ~1,040 calldata (65 packed bytes), ecrecover 3,100, the signer's oracle role (a "
+    "cold slot, 2,100), its address in the event (256) and ~900 of decoding and checks",
     "release": "the beneficiary is read from the registry (it can change; a cold account), the push to it (a cold "
     "account receiving value), ReentrancyGuard and Pausable",
     "refund": "ReentrancyGuard, the holder's balance and the pool's 3 slots are cold reads; the payment is a call "

@@ -26,6 +26,9 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
     /// @notice The pools whose milestones this contract certifies.
     IImpactPools public immutable pools;
 
+    /// @dev One entry of `certifyWithSignatures`' packed signatures: r, s and v.
+    uint256 private constant _ENTRY_BYTES = 65;
+
     uint256 private _quorum;
     uint256 private _oracleCount;
     mapping(uint256 poolId => mapping(uint256 milestoneId => mapping(address oracle => bytes32 evidenceHash)))
@@ -79,26 +82,18 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
         bytes32 evidenceHash,
         string calldata evidenceURI,
         uint256 deadline,
-        OracleSignature[] calldata signatures
+        bytes calldata signatures
     ) external {
         if (block.timestamp > deadline) revert CertifierSignatureExpired(deadline, block.timestamp);
         if (evidenceHash == bytes32(0)) revert CertifierZeroEvidence();
-        uint256 count = signatures.length;
-        if (count < _quorum) revert CertifierBelowQuorum(count, _quorum);
+        uint256 count = _quorum;
+        if (signatures.length < count * _ENTRY_BYTES) {
+            revert CertifierBelowQuorum(signatures.length / _ENTRY_BYTES, count);
+        }
         // Whether the milestone can be certified now is checked once, by the pools, in `recordCertification`.
 
         bytes32 digest = _certificationDigest(poolId, milestoneId, evidenceHash, evidenceURI, deadline);
-        address[] memory signers = new address[](count);
-        address previous = address(0);
-        for (uint256 i; i < count; ++i) {
-            address signer = signatures[i].signer;
-            // Strictly ascending: a duplicate is never greater than itself, so no storage is needed to catch it.
-            if (signer <= previous) revert CertifierSignerOutOfOrder(i, signer, previous);
-            if (!hasRole(ORACLE_ROLE, signer)) revert CertifierNotOracle(signer);
-            _requireValidSignature(signer, digest, signatures[i].signature);
-            signers[i] = signer;
-            previous = signer;
-        }
+        address[] memory signers = _signersOf(signatures, count, digest);
         emit CertifiedBySignatures(poolId, milestoneId, msg.sender, evidenceHash, signers);
         pools.recordCertification(poolId, milestoneId, evidenceHash, evidenceURI);
     }
@@ -159,21 +154,62 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
         );
     }
 
-    /// @dev EOAs: ECDSA with OpenZeppelin's checks (65 or 64 bytes, low s, non-zero recovery), each failure named.
-    /// Contracts: ERC-1271 through OpenZeppelin's SignatureChecker, so that an oracle can be a multisig wallet.
-    /// ECDSA is tried first: a valid recovery to the signer settles it without reading the signer's code (a cold
-    /// account access), and no contract can be the ECDSA signer of a digest, so the order changes no outcome.
-    function _requireValidSignature(address signer, bytes32 digest, bytes calldata signature) private view {
-        (address recovered, ECDSA.RecoverError recoverError,) = ECDSA.tryRecover(digest, signature);
-        if (recoverError == ECDSA.RecoverError.NoError && recovered == signer) return;
-        if (signer.code.length != 0) {
-            if (!SignatureChecker.isValidERC1271SignatureNow(signer, digest, signature)) {
-                revert CertifierInvalidSignature(signer, address(0));
+    /// @dev The accredited oracles that signed `digest` in the first `count` entries of the packed signatures
+    /// (see `IMilestoneCertifier.certifyWithSignatures`), in strictly ascending order. EOAs (v != 0) are recovered
+    /// with OpenZeppelin's checks (low s, v of 27 or 28, a non-zero address); contract wallets (v = 0) must
+    /// accept their signature by ERC-1271. The caller has checked that `signatures` holds `count` entries.
+    function _signersOf(bytes calldata signatures, uint256 count, bytes32 digest)
+        private
+        view
+        returns (address[] memory signers)
+    {
+        signers = new address[](count);
+        address previous = address(0);
+        for (uint256 i; i < count; ++i) {
+            bytes32 r;
+            bytes32 s;
+            uint8 v;
+            assembly ("memory-safe") {
+                let entry := add(signatures.offset, mul(i, _ENTRY_BYTES))
+                r := calldataload(entry)
+                s := calldataload(add(entry, 0x20))
+                v := byte(0, calldataload(add(entry, 0x40)))
             }
-            return;
+            address signer;
+            if (v != 0) {
+                ECDSA.RecoverError recoverError;
+                (signer, recoverError,) = ECDSA.tryRecover(digest, v, r, s);
+                if (recoverError != ECDSA.RecoverError.NoError) revert CertifierMalformedSignature(i);
+            } else {
+                signer = _walletSigner(signatures, i, count, digest, r, s);
+            }
+            // Strictly ascending: a duplicate is never greater than itself, so no storage is needed to catch it.
+            if (signer <= previous) revert CertifierSignerOutOfOrder(i, signer, previous);
+            if (!hasRole(ORACLE_ROLE, signer)) revert CertifierNotOracle(signer);
+            signers[i] = signer;
+            previous = signer;
         }
-        if (recoverError != ECDSA.RecoverError.NoError) revert CertifierMalformedSignature(signer);
-        revert CertifierInvalidSignature(signer, recovered);
+    }
+
+    /// @dev Entry `i` is a contract signature: r holds the wallet, s the offset of a 32-byte length and the
+    /// wallet's signature, which must lie after the `count` entries and inside `signatures`.
+    function _walletSigner(bytes calldata signatures, uint256 i, uint256 count, bytes32 digest, bytes32 r, bytes32 s)
+        private
+        view
+        returns (address wallet)
+    {
+        if (uint256(r) >> 160 != 0) revert CertifierMalformedSignature(i);
+        wallet = address(uint160(uint256(r)));
+        uint256 offset = uint256(s);
+        uint256 end = signatures.length;
+        // Order matters: offset + 32 cannot overflow once offset <= end - 32 (end >= 65 here).
+        if (offset < count * _ENTRY_BYTES || offset > end - 32) revert CertifierMalformedSignature(i);
+        uint256 length = uint256(bytes32(signatures[offset:offset + 32]));
+        if (length > end - offset - 32) revert CertifierMalformedSignature(i);
+        if (!SignatureChecker.isValidERC1271SignatureNow(wallet, digest, signatures[offset + 32:offset + 32 + length]))
+        {
+            revert CertifierInvalidSignature(i, wallet);
+        }
     }
 
     function _setQuorum(uint256 newQuorum) private {

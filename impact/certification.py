@@ -1,4 +1,4 @@
-"""EIP-712 certifications: what milestone oracles sign, and how a relayer orders their signatures.
+"""EIP-712 certifications: what milestone oracles sign, and how a relayer orders and packs their signatures.
 
 The typed data mirrors `MilestoneCertifier.CERTIFICATION_TYPEHASH` and the contract's EIP-712 domain; the
 digest computed here equals the contract's `certificationDigest` view (tested).
@@ -6,11 +6,12 @@ digest computed here equals the contract's `certificationDigest` view (tested).
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from eth_account import Account
-from eth_account.messages import encode_typed_data
+from eth_account.messages import SignableMessage, encode_typed_data
 from eth_utils import keccak
 
 DOMAIN_NAME = "Green List Milestone Certifier"
@@ -57,9 +58,13 @@ def domain(chain_id: int, certifier_address: str) -> dict[str, Any]:
     }
 
 
+def _signable(certification: Certification, chain_id: int, certifier_address: str) -> SignableMessage:
+    return encode_typed_data(domain(chain_id, certifier_address), CERTIFICATION_TYPES, certification.message())
+
+
 def digest(certification: Certification, chain_id: int, certifier_address: str) -> bytes:
     """The 32-byte EIP-712 digest an oracle signs."""
-    signable = encode_typed_data(domain(chain_id, certifier_address), CERTIFICATION_TYPES, certification.message())
+    signable = _signable(certification, chain_id, certifier_address)
     return keccak(b"\x19" + signable.version + signable.header + signable.body)
 
 
@@ -74,3 +79,32 @@ def sign(certification: Certification, chain_id: int, certifier_address: str, pr
 def ordered(signatures: dict[str, bytes]) -> list[tuple[str, bytes]]:
     """(signer, signature) pairs in strictly ascending signer order, as `certifyWithSignatures` requires."""
     return sorted(signatures.items(), key=lambda item: int(item[0], 16))
+
+
+ENTRY_BYTES = 65
+
+
+def pack(pairs: Sequence[tuple[str, bytes]], wallets: Collection[str] = ()) -> bytes:
+    """The `signatures` argument of `certifyWithSignatures`, for (signer, signature) pairs in the order given.
+
+    An EOA's entry is its 65-byte signature as it is (r, s, v). A contract wallet's (a signer in `wallets`) is
+    `bytes32(wallet) + bytes32(offset) + 0x00`, with its signature appended after all the entries as a 32-byte
+    length and the bytes, `offset` pointing at that length (Safe's encoding of contract signatures).
+    """
+    wallets = {w.lower() for w in wallets}
+    entries, tail = [], b""
+    for signer, signature in pairs:
+        if signer.lower() in wallets:
+            offset = ENTRY_BYTES * len(pairs) + len(tail)
+            entries.append(int(signer, 16).to_bytes(32, "big") + offset.to_bytes(32, "big") + b"\x00")
+            tail += len(signature).to_bytes(32, "big") + signature
+        else:
+            if len(signature) != ENTRY_BYTES:
+                raise ValueError(f"the signature of {signer} is {len(signature)} bytes, not {ENTRY_BYTES}")
+            entries.append(signature)
+    return b"".join(entries) + tail
+
+
+def recover(certification: Certification, chain_id: int, certifier_address: str, signature: bytes) -> str:
+    """The address an EOA's 65-byte signature of the certification recovers to."""
+    return Account.recover_message(_signable(certification, chain_id, certifier_address), signature=signature)

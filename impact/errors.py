@@ -120,8 +120,10 @@ _SENTENCES: dict[str, Callable[[dict[str, Any]], str]] = {
     "CertifierSignatureExpired": lambda a: f"the signatures expired at {format_time(a['deadline'])}",
     "CertifierNotOracle": lambda a: f"{_addr(a['signer'])} is not an accredited oracle",
     "CertifierSignerOutOfOrder": lambda a: f"signer {_addr(a['signer'])} is repeated or out of order",
-    "CertifierMalformedSignature": lambda a: f"the signature of {_addr(a['signer'])} is malformed",
-    "CertifierInvalidSignature": lambda a: f"the signature of {_addr(a['signer'])} does not sign this certification",
+    "CertifierMalformedSignature": lambda a: f"signature {a['index'] + 1} is malformed",
+    "CertifierInvalidSignature": lambda a: (
+        f"the wallet {_addr(a['signer'])} rejected signature {a['index'] + 1} (ERC-1271)"
+    ),
     "RegistryUnknownSite": lambda a: f"there is no site {a['siteId']}",
     "RegistryWdpaIdTaken": lambda a: f"WDPA id {a['wdpaId']} is already registered as site {a['siteId']}",
     "RegistryInvalidCountryCode": lambda a: "the country code must be two capital letters (ISO 3166-1 alpha-2)",

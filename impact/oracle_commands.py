@@ -133,19 +133,36 @@ def cmd_submit(ctx: Any) -> None:
         signatures[signer] = signature
     if len(deadlines) != 1:
         raise UserError("the signatures have different deadlines; they must sign the very same certification")
-    ordered = certification.ordered(signatures)
-    fn = ctx.system.certifier.functions.certifyWithSignatures(
-        report.pool_id,
-        report.milestone_id,
-        report.evidence_hash(),
-        report.evidence_uri,
-        deadlines.pop(),
-        [(signer, signature) for signer, signature in ordered],
+    certifier = ctx.system.certifier
+    claim = certification.Certification(
+        report.pool_id, report.milestone_id, report.evidence_hash(), report.evidence_uri, deadlines.pop()
+    )
+    # The contract recovers an EOA's signer from its signature, so a signature over anything else would only show
+    # up as an unknown signer: check each here first, by name.
+    wallets = {signer for signer in signatures if ctx.w3.eth.get_code(signer)}
+    for signer, signature in signatures.items():
+        if signer in wallets:
+            continue
+        try:
+            recovered = certification.recover(claim, ctx.w3.eth.chain_id, certifier.address, signature)
+        except ValueError:
+            recovered = None
+        if recovered != signer:
+            raise UserError(f"the signature of {signer} does not sign this report's certification")
+    # Exactly a quorum of signatures is read on chain; more would be calldata paid for and ignored.
+    counted = certification.ordered(signatures)[: certifier.functions.quorum().call()]
+    fn = certifier.functions.certifyWithSignatures(
+        claim.pool_id,
+        claim.milestone_id,
+        claim.evidence_hash,
+        claim.evidence_uri,
+        claim.deadline,
+        certification.pack(counted, wallets),
     )
     receipt = ctx.sender.send(fn)
     print(
-        f"certified pool {report.pool_id} milestone {report.milestone_id} with {len(ordered)} signatures "
-        f"({', '.join(s for s, _ in ordered)}), relayed by {ctx.sender.address}; "
+        f"certified pool {report.pool_id} milestone {report.milestone_id} with {len(counted)} signatures "
+        f"({', '.join(s for s, _ in counted)}), relayed by {ctx.sender.address}; "
         f"tx {_tx(receipt)}"
     )
 

@@ -10,14 +10,6 @@ pragma solidity ^0.8.20;
 /// cannot be set, but revoking oracles may leave fewer oracles than the quorum, in which case milestones miss
 /// their deadlines and investors are refunded.
 interface IMilestoneCertifier {
-    /// @notice One oracle's signature over a certification, for `certifyWithSignatures`.
-    /// @param signer The oracle: an EOA, or a contract wallet that validates signatures by ERC-1271.
-    /// @param signature The EIP-712 signature (65 bytes for an EOA; whatever the wallet accepts for ERC-1271).
-    struct OracleSignature {
-        address signer;
-        bytes signature;
-    }
-
     /// @notice An oracle attested a milestone.
     /// @param poolId The pool.
     /// @param milestoneId The milestone.
@@ -73,7 +65,7 @@ interface IMilestoneCertifier {
     error CertifierSignatureExpired(uint256 deadline, uint256 now);
 
     /// @notice Fewer signatures than the quorum.
-    /// @param signatures How many were given.
+    /// @param signatures How many 65-byte entries were given.
     /// @param quorum How many are needed.
     error CertifierBelowQuorum(uint256 signatures, uint256 quorum);
 
@@ -87,15 +79,15 @@ interface IMilestoneCertifier {
     /// @param signer The signer.
     error CertifierNotOracle(address signer);
 
-    /// @notice A signature is malformed: wrong length, a high-s (malleable) copy, or one that recovers no address.
-    /// @param signer The signer it was given for.
-    error CertifierMalformedSignature(address signer);
+    /// @notice A signature is malformed: a high-s (malleable) copy, a `v` other than 27 or 28, one that recovers no
+    /// address, or a contract signature whose signer is not an address or whose data lies outside `signatures`.
+    /// @param index Its position in `signatures`.
+    error CertifierMalformedSignature(uint256 index);
 
-    /// @notice A signature was not made by its signer over this certification (another pool, milestone,
-    /// evidence, deadline, chain or deployment), or an ERC-1271 wallet rejected it.
-    /// @param signer The signer it was given for.
-    /// @param recovered The address the signature recovers to (zero for an ERC-1271 wallet).
-    error CertifierInvalidSignature(address signer, address recovered);
+    /// @notice A contract signature that its wallet rejected by ERC-1271 (or whose signer has no code).
+    /// @param index Its position in `signatures`.
+    /// @param signer The wallet.
+    error CertifierInvalidSignature(uint256 index, address signer);
 
     /// @notice Attests that milestone `milestoneId` of pool `poolId` was met, with the given evidence.
     /// @dev Only accredited oracles, once each per milestone. The attestation that brings the count for this
@@ -113,23 +105,28 @@ interface IMilestoneCertifier {
     /// @notice Certifies milestone `milestoneId` of pool `poolId` with EIP-712 signatures of a quorum of oracles.
     /// @dev Anyone may relay. Each signature is over `Certification(poolId, milestoneId, evidenceHash,
     /// evidenceURI, deadline)` in this contract's EIP-712 domain (name, version, chain id, this address), so it
-    /// cannot be replayed on another pool, milestone, chain or deployment. Signers must be accredited oracles
-    /// now, in strictly ascending address order (which rejects duplicates without storage), at least `quorum`
-    /// of them; EOAs sign with ECDSA (low-s only), contract wallets answer ERC-1271. Reverts with the pools'
-    /// reason if the milestone cannot be certified now.
+    /// cannot be replayed on another pool, milestone, chain or deployment. Exactly `quorum()` signatures are
+    /// read; their signers must be accredited oracles now, in strictly ascending address order (which rejects
+    /// duplicates without storage). An EOA's signer is recovered from its ECDSA signature (low-s only), so a
+    /// signature made over anything else recovers to an unrelated address and is refused as not an oracle's;
+    /// contract wallets answer ERC-1271. Reverts with the pools' reason if the milestone cannot be certified now.
     /// @param poolId The pool.
     /// @param milestoneId The milestone.
     /// @param evidenceHash Hash of the evidence.
     /// @param evidenceURI Where the evidence lives (signed too, so a relayer cannot change it).
     /// @param deadline Last second at which the signatures may be used.
-    /// @param signatures The oracles' signatures, signers in ascending order.
+    /// @param signatures The oracles' signatures, concatenated in ascending signer order, 65 bytes each (Safe's
+    /// encoding): for an EOA its ECDSA signature `r ‖ s ‖ v`, v = 27 or 28; for a contract wallet
+    /// `bytes32(wallet) ‖ bytes32(offset) ‖ 0x00`, where `offset` points, within `signatures` and after the
+    /// 65-byte entries, to a 32-byte length followed by the signature the wallet validates. Entries beyond the
+    /// quorum are not read.
     function certifyWithSignatures(
         uint256 poolId,
         uint256 milestoneId,
         bytes32 evidenceHash,
         string calldata evidenceURI,
         uint256 deadline,
-        OracleSignature[] calldata signatures
+        bytes calldata signatures
     ) external;
 
     /// @notice The EIP-712 digest oracles sign for a certification; lets clients check their hashing.

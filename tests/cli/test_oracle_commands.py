@@ -98,6 +98,34 @@ def test_signatures_for_other_evidence_are_refused_before_sending(impact, report
     assert web3.eth.get_transaction_count(accounts[8].address) == nonce
 
 
+def test_a_signature_that_is_not_its_signers_is_refused_before_sending(impact, report, signing_oracles, tmp_path):
+    files = [tmp_path / f"sig{i}.json" for i in range(2)]
+    for oracle, out in zip(signing_oracles[:2], files, strict=True):
+        sign(impact, report, oracle, out)
+    forged = json.loads(files[0].read_text())
+    forged["signature"] = json.loads(files[1].read_text())["signature"]  # oracle 1's signature under oracle 0's name
+    files[0].write_text(json.dumps(forged))
+    nonce = web3.eth.get_transaction_count(accounts[8].address)
+    result = impact(
+        "oracle", "submit", "--report", str(report["path"]), "--signatures", *map(str, files), account="dev:8"
+    )
+    signer = signing_oracles[0].address
+    assert result.code == 1
+    assert result.line == f"error: the signature of {signer} does not sign this report's certification"
+    assert web3.eth.get_transaction_count(accounts[8].address) == nonce
+
+
+def test_signatures_beyond_the_quorum_are_not_sent(impact, report, signing_oracles, tmp_path):
+    files = [tmp_path / f"sig{i}.json" for i in range(3)]
+    for oracle, out in zip(signing_oracles, files, strict=True):
+        sign(impact, report, oracle, out)
+    out = impact.ok(
+        "oracle", "submit", "--report", str(report["path"]), "--signatures", *map(str, files), account="dev:8"
+    )
+    lowest_two = sorted((o.address for o in signing_oracles), key=lambda a: int(a, 16))[:2]
+    assert f"with 2 signatures ({', '.join(lowest_two)})" in out
+
+
 def test_an_investor_re_verifies_the_evidence_and_detects_a_changed_file(impact, report, signing_oracles, tmp_path):
     for i, oracle in enumerate(signing_oracles[:2]):
         sign(impact, report, oracle, tmp_path / f"sig{i}.json")

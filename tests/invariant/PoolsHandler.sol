@@ -2,7 +2,6 @@
 pragma solidity 0.8.37;
 
 import {IImpactPools} from "../../contracts/interfaces/IImpactPools.sol";
-import {IMilestoneCertifier} from "../../contracts/interfaces/IMilestoneCertifier.sol";
 import {ISiteRegistry} from "../../contracts/interfaces/ISiteRegistry.sol";
 import {ImpactPools} from "../../contracts/ImpactPools.sol";
 import {MilestoneCertifier} from "../../contracts/MilestoneCertifier.sol";
@@ -162,10 +161,10 @@ contract PoolsHandler {
         bytes32 evidence = _evidence(evidenceSeed);
         uint256 deadline = block.timestamp + 1 hours;
         bytes32 digest = certifier.certificationDigest(poolId, milestoneId, evidence, "ipfs://evidence", deadline);
-        IMilestoneCertifier.OracleSignature[] memory signatures = new IMilestoneCertifier.OracleSignature[](signers);
+        bytes memory signatures;
         for (uint256 i; i < signers; ++i) {
             (uint8 v, bytes32 r, bytes32 s) = vm.sign(_oracleKeys[i], digest);
-            signatures[i] = IMilestoneCertifier.OracleSignature(vm.addr(_oracleKeys[i]), abi.encodePacked(r, s, v));
+            signatures = bytes.concat(signatures, abi.encodePacked(r, s, v));
         }
         try certifier.certifyWithSignatures(poolId, milestoneId, evidence, "ipfs://evidence", deadline, signatures) {
             _count("certify");

@@ -213,7 +213,12 @@ class EscrowMachine(RuleBasedStateMachine):
         if self._try(
             self._sender(relayer),
             self.system.certifier.functions.certifyWithSignatures(
-                claim.pool_id, claim.milestone_id, claim.evidence_hash, claim.evidence_uri, claim.deadline, signatures
+                claim.pool_id,
+                claim.milestone_id,
+                claim.evidence_hash,
+                claim.evidence_uri,
+                claim.deadline,
+                certification.pack(signatures),
             ),
         ):
             self.done["certify"] += 1

@@ -237,9 +237,15 @@ CASES: dict[str, Case] = {
     ),
     "certifyWithSignatures with no signatures": lambda c: (
         lambda: c["certifier"].certifyWithSignatures(
-            c["funded"], 0, b"\x01" * 32, "ipfs://x", latest_time() + 3_600, [], {"from": c["rando"]}
+            c["funded"], 0, b"\x01" * 32, "ipfs://x", latest_time() + 3_600, b"", {"from": c["rando"]}
         ),
         error("CertifierBelowQuorum", 0, 2),
+    ),
+    "certifyWithSignatures with one 65-byte entry short of the quorum": lambda c: (
+        lambda: c["certifier"].certifyWithSignatures(
+            c["funded"], 0, b"\x01" * 32, "ipfs://x", latest_time() + 3_600, b"\x01" * 129, {"from": c["rando"]}
+        ),
+        error("CertifierBelowQuorum", 1, 2),
     ),
     "setQuorum to zero": lambda c: (
         lambda: c["certifier"].setQuorum(0, {"from": c["programme"]}),

@@ -28,19 +28,33 @@ def signed(claim, signers, certifier, chain_id=None):
 
 def recovered(claim, signature, certifier) -> str:
     """The address `signature` recovers to over `claim`'s digest (what the contract will find)."""
-    return Account._recover_hash(cert.digest(claim, chain.id, certifier.address), signature=signature)
+    return cert.recover(claim, chain.id, certifier.address, signature)
 
 
-def relay(certifier, claim, signatures, sender):
+def relay(certifier, claim, pairs, sender, wallets=(), packed=None):
+    """Relays (signer, signature) pairs, packed as the contract reads them (or `packed` bytes as they are)."""
     return certifier.certifyWithSignatures(
         claim.pool_id,
         claim.milestone_id,
         claim.evidence_hash,
         claim.evidence_uri,
         claim.deadline,
-        signatures,
+        cert.pack(pairs, wallets) if packed is None else packed,
         {"from": sender},
     )
+
+
+def multisig_oracle(certifier, programme, owners=2):
+    """An accredited 2-of-2 contract-wallet oracle, and its owners' keys (ascending)."""
+    keys = sorted((Account.create() for _ in range(owners)), key=lambda a: int(a.address, 16))
+    wallet = MultisigOracleWallet.deploy([k.address for k in keys], owners, {"from": programme})
+    certifier.grantRole(certifier.ORACLE_ROLE(), wallet, {"from": programme})
+    return wallet, keys
+
+
+def owners_sign(claim, certifier, keys) -> bytes:
+    digest = cert.digest(claim, chain.id, certifier.address)
+    return b"".join(bytes(Account.unsafe_sign_hash(digest, k.key).signature) for k in keys)
 
 
 def test_the_python_digest_equals_the_contracts(certifier, claim):
@@ -60,9 +74,20 @@ def test_two_of_three_signatures_relayed_by_anyone_certify(certifier, pools, cla
     assert pools.milestone(claim.pool_id, 0).dict()["certified"]
 
 
-def test_all_three_signatures_certify_too(certifier, pools, claim, signing_oracles, rando):
-    relay(certifier, claim, signed(claim, signing_oracles, certifier), rando)
+def test_signatures_beyond_the_quorum_are_not_read(certifier, pools, claim, signing_oracles, rando):
+    pairs = signed(claim, signing_oracles, certifier)
+    tx = relay(certifier, claim, pairs, rando, packed=cert.pack(pairs) + b"not read either")
+    assert list(tx.events["CertifiedBySignatures"]["signers"]) == [signer for signer, _ in pairs[:2]]
     assert pools.pool(claim.pool_id).dict()["certifiedCount"] == 1
+
+
+def test_a_quorum_of_three_needs_three_signatures(certifier, pools, programme, claim, signing_oracles, rando):
+    certifier.setQuorum(3, {"from": programme})
+    pairs = signed(claim, signing_oracles, certifier)
+    with brownie.reverts(error("CertifierBelowQuorum", 2, 3)):
+        relay(certifier, claim, pairs[:2], rando)
+    tx = relay(certifier, claim, pairs, rando)
+    assert len(tx.events["CertifiedBySignatures"]["signers"]) == 3
 
 
 def test_fewer_signatures_than_the_quorum_are_rejected(certifier, pools, claim, signing_oracles, rando):
@@ -133,6 +158,8 @@ def test_a_milestone_past_its_own_deadline_is_rejected(certifier, pools, funded_
         relay(certifier, late, signed(late, signing_oracles[:2], certifier), rando)
 
 
+# An EOA's signer is recovered, not declared: a signature over anything else recovers to an unrelated address,
+# which is not an oracle.
 @pytest.mark.parametrize("field", ["pool_id", "milestone_id", "evidence_hash", "evidence_uri", "deadline"])
 def test_a_signature_for_another_claim_does_not_verify(
     certifier, open_pool, funded_pool, claim, signing_oracles, rando, field
@@ -146,15 +173,13 @@ def test_a_signature_for_another_claim_does_not_verify(
     }
     signed_claim = cert.Certification(**{**claim.__dict__, field: other_values[field]})
     pairs = signed(signed_claim, signing_oracles[:2], certifier)
-    signer, signature = pairs[0]
-    with brownie.reverts(error("CertifierInvalidSignature", signer, recovered(claim, signature, certifier))):
+    with brownie.reverts(error("CertifierNotOracle", recovered(claim, pairs[0][1], certifier))):
         relay(certifier, claim, pairs, rando)
 
 
 def test_a_signature_made_for_another_chain_does_not_verify(certifier, claim, signing_oracles, rando):
     pairs = signed(claim, signing_oracles[:2], certifier, chain_id=chain.id + 1)
-    signer, signature = pairs[0]
-    with brownie.reverts(error("CertifierInvalidSignature", signer, recovered(claim, signature, certifier))):
+    with brownie.reverts(error("CertifierNotOracle", recovered(claim, pairs[0][1], certifier))):
         relay(certifier, claim, pairs, rando)
 
 
@@ -163,15 +188,22 @@ def test_a_signature_made_for_another_deployment_does_not_verify(
 ):
     other = MilestoneCertifier.deploy(0, programme, pools, [s.address for s in signing_oracles], 2, {"from": programme})
     pairs = signed(claim, signing_oracles[:2], other)
-    signer, signature = pairs[0]
-    with brownie.reverts(error("CertifierInvalidSignature", signer, recovered(claim, signature, certifier))):
+    with brownie.reverts(error("CertifierNotOracle", recovered(claim, pairs[0][1], certifier))):
         relay(certifier, claim, pairs, rando)
 
 
-def test_a_signature_of_wrong_length_is_malformed(certifier, claim, signing_oracles, rando):
+def test_signatures_cut_short_are_below_the_quorum(certifier, claim, signing_oracles, rando):
+    packed = cert.pack(signed(claim, signing_oracles[:2], certifier))
+    with brownie.reverts(error("CertifierBelowQuorum", 1, 2)):
+        relay(certifier, claim, [], rando, packed=packed[:-1])
+
+
+# v = 0 or 1 is what some signers give: 0 reads as a contract signature whose r is no address, 1 recovers nothing.
+@pytest.mark.parametrize("v", [0, 1, 29])
+def test_a_v_other_than_27_or_28_is_malformed(certifier, claim, signing_oracles, rando, v):
     pairs = signed(claim, signing_oracles[:2], certifier)
-    pairs[0] = (pairs[0][0], pairs[0][1][:10])
-    with brownie.reverts(error("CertifierMalformedSignature", pairs[0][0])):
+    pairs[1] = (pairs[1][0], pairs[1][1][:64] + bytes([v]))
+    with brownie.reverts(error("CertifierMalformedSignature", 1)):
         relay(certifier, claim, pairs, rando)
 
 
@@ -181,14 +213,14 @@ def test_a_high_s_copy_of_a_valid_signature_is_malformed(certifier, claim, signi
     r, s, v = signature[:32], int.from_bytes(signature[32:64], "big"), signature[64]
     malleable = r + (SECP256K1_N - s).to_bytes(32, "big") + bytes([55 - v])  # 27 <-> 28
     pairs[0] = (pairs[0][0], malleable)
-    with brownie.reverts(error("CertifierMalformedSignature", pairs[0][0])):
+    with brownie.reverts(error("CertifierMalformedSignature", 0)):
         relay(certifier, claim, pairs, rando)
 
 
 def test_a_signature_that_recovers_no_address_is_malformed(certifier, claim, signing_oracles, rando):
     pairs = signed(claim, signing_oracles[:2], certifier)
     pairs[0] = (pairs[0][0], bytes(64) + bytes([27]))  # r = s = 0: ecrecover returns the zero address
-    with brownie.reverts(error("CertifierMalformedSignature", pairs[0][0])):
+    with brownie.reverts(error("CertifierMalformedSignature", 0)):
         relay(certifier, claim, pairs, rando)
 
 
@@ -199,28 +231,57 @@ def test_signatures_are_refused_while_paused(certifier, pools, programme, claim,
 
 
 def test_a_multisig_wallet_oracle_certifies_through_erc1271(certifier, pools, programme, claim, signing_oracles, rando):
-    owners = sorted((Account.create() for _ in range(2)), key=lambda a: int(a.address, 16))
-    wallet = MultisigOracleWallet.deploy([o.address for o in owners], 2, {"from": programme})
-    certifier.grantRole(certifier.ORACLE_ROLE(), wallet, {"from": programme})
-    digest = cert.digest(claim, chain.id, certifier.address)
-    wallet_signature = b"".join(bytes(Account.unsafe_sign_hash(digest, o.key).signature) for o in owners)
+    wallet, keys = multisig_oracle(certifier, programme)
     pairs = cert.ordered(
-        {
-            **dict(signed(claim, signing_oracles[:1], certifier)),
-            wallet.address: wallet_signature,
-        }
+        {**dict(signed(claim, signing_oracles[:1], certifier)), wallet.address: owners_sign(claim, certifier, keys)}
     )
-    tx = relay(certifier, claim, pairs, rando)
+    tx = relay(certifier, claim, pairs, rando, wallets=[wallet.address])
     assert wallet.address in list(tx.events["CertifiedBySignatures"]["signers"])
     assert pools.milestone(claim.pool_id, 0).dict()["certified"]
 
 
 def test_a_multisig_wallet_that_rejects_the_signature_is_refused(certifier, programme, claim, signing_oracles, rando):
-    owners = sorted((Account.create() for _ in range(2)), key=lambda a: int(a.address, 16))
-    wallet = MultisigOracleWallet.deploy([o.address for o in owners], 2, {"from": programme})
-    certifier.grantRole(certifier.ORACLE_ROLE(), wallet, {"from": programme})
-    digest = cert.digest(claim, chain.id, certifier.address)
-    only_one_owner = bytes(Account.unsafe_sign_hash(digest, owners[0].key).signature)
+    wallet, keys = multisig_oracle(certifier, programme)
+    only_one_owner = owners_sign(claim, certifier, keys[:1])
     pairs = cert.ordered({**dict(signed(claim, signing_oracles[:1], certifier)), wallet.address: only_one_owner})
-    with brownie.reverts(error("CertifierInvalidSignature", wallet, "0x" + "00" * 20)):
-        relay(certifier, claim, pairs, rando)
+    index = [signer for signer, _ in pairs].index(wallet.address)
+    with brownie.reverts(error("CertifierInvalidSignature", index, wallet)):
+        relay(certifier, claim, pairs, rando, wallets=[wallet.address])
+
+
+def test_an_eoa_oracle_cannot_pass_as_a_contract_signature(certifier, claim, signing_oracles, rando):
+    pairs = signed(claim, signing_oracles[:2], certifier)
+    # Entry 0 claims to be a contract signature of oracle 0 (v = 0): an EOA answers no ERC-1271 call.
+    with brownie.reverts(error("CertifierInvalidSignature", 0, pairs[0][0])):
+        relay(certifier, claim, pairs, rando, wallets=[pairs[0][0]])
+
+
+@pytest.mark.parametrize("where", ["length word past the end", "data past the end", "inside the entries", "wraps"])
+def test_a_contract_signature_outside_the_signatures_is_malformed(
+    certifier, programme, claim, signing_oracles, rando, where
+):
+    wallet, keys = multisig_oracle(certifier, programme)
+    pairs = cert.ordered(
+        {**dict(signed(claim, signing_oracles[:1], certifier)), wallet.address: owners_sign(claim, certifier, keys)}
+    )
+    index = [signer for signer, _ in pairs].index(wallet.address)
+    packed = bytearray(cert.pack(pairs, [wallet.address]))
+    offset, length = {
+        "length word past the end": (len(packed) - 31, None),
+        "data past the end": (2 * 65, len(packed)),
+        "inside the entries": (64, None),
+        "wraps": (2**256 - 1, None),
+    }[where]
+    packed[index * 65 + 32 : index * 65 + 64] = offset.to_bytes(32, "big")
+    if length is not None:
+        packed[2 * 65 : 2 * 65 + 32] = length.to_bytes(32, "big")
+    with brownie.reverts(error("CertifierMalformedSignature", index)):
+        relay(certifier, claim, pairs, rando, packed=bytes(packed))
+
+
+def test_a_contract_signature_whose_signer_is_not_an_address_is_malformed(certifier, claim, signing_oracles, rando):
+    pairs = signed(claim, signing_oracles[:2], certifier)
+    packed = bytearray(cert.pack(pairs, [pairs[0][0]]))
+    packed[0] = 1  # bits above the 160 of an address
+    with brownie.reverts(error("CertifierMalformedSignature", 0)):
+        relay(certifier, claim, pairs, rando, packed=bytes(packed))
