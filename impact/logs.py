@@ -58,6 +58,15 @@ class Event:
         return (self.block, self.log_index)
 
 
+@dataclass(frozen=True)
+class Source:
+    """Events of one deployed contract: its artifact name, address, and the event names wanted."""
+
+    contract: str
+    address: str
+    events: tuple[str, ...]
+
+
 @dataclass
 class LogFetcher:
     w3: Web3
@@ -69,15 +78,37 @@ class LogFetcher:
         self, contract: str, address: str, event: str, topics: Sequence[Any], from_block: int, to_block: int
     ) -> list[Event]:
         """Every `event` of `contract` at `address` matching the indexed `topics` (after topic0), decoded."""
-        item = event_abi(contract, event)
-        raw = self.get_logs(address, [topic0(contract, event), *topics], from_block, to_block)
-        decoded = (get_event_data(self.w3.codec, item, log) for log in raw)
-        return [
-            Event(event, dict(d["args"]), d["blockNumber"], d["logIndex"], "0x" + bytes(d["transactionHash"]).hex())
-            for d in decoded
-        ]
+        return self.events_of([Source(contract, address, (event,))], topics, from_block, to_block)
 
-    def get_logs(self, address: str, topics: list[Any], from_block: int, to_block: int) -> list[Any]:
+    def events_of(
+        self, sources: Sequence[Source], topics: Sequence[Any], from_block: int, to_block: int
+    ) -> list[Event]:
+        """Every event named in `sources` matching the indexed `topics` (after topic0), decoded, in one request
+        per block range: a node without a log index walks the range once for all of them, not once per event."""
+        wanted: dict[tuple[str, str], dict[str, Any]] = {
+            (source.address.lower(), topic0(source.contract, name)): event_abi(source.contract, name)
+            for source in sources
+            for name in source.events
+        }
+        addresses = sorted({source.address for source in sources})
+        first_topics = sorted({t for _, t in wanted})
+        raw = self.get_logs(
+            addresses[0] if len(addresses) == 1 else addresses,
+            [first_topics[0] if len(first_topics) == 1 else first_topics, *topics],
+            from_block,
+            to_block,
+        )
+        events = []
+        for log in raw:
+            item = wanted.get((log["address"].lower(), "0x" + bytes(log["topics"][0]).hex()))
+            if item is None:  # the same event name and topic0 at the other address: not asked for
+                continue
+            d = get_event_data(self.w3.codec, item, log)
+            tx = "0x" + bytes(d["transactionHash"]).hex()
+            events.append(Event(item["name"], dict(d["args"]), d["blockNumber"], d["logIndex"], tx))
+        return events
+
+    def get_logs(self, address: str | list[str], topics: list[Any], from_block: int, to_block: int) -> list[Any]:
         while topics and topics[-1] is None:
             topics = topics[:-1]
         found: list[Any] = []
@@ -98,7 +129,9 @@ class LogFetcher:
                     found.extend(
                         self.w3.eth.get_logs(
                             {
-                                "address": Web3.to_checksum_address(address),
+                                "address": Web3.to_checksum_address(address)
+                                if isinstance(address, str)
+                                else [Web3.to_checksum_address(a) for a in address],
                                 "topics": topics,
                                 "fromBlock": start,
                                 "toBlock": end,

@@ -20,10 +20,21 @@ from web3 import Web3
 
 from impact.encoding import format_amount, format_time, from_bytes32
 from impact.errors import UserError
-from impact.logs import Event, LogFetcher, address_topic, any_of, uint_topic
+from impact.logs import Event, LogFetcher, Source, address_topic, any_of, uint_topic
 from impact.system import System
 
 FAILURE = ["", "goal not reached", "milestone missed", "site withdrawn"]
+# What a pool's story is made of: the events whose first indexed argument is the pool id.
+POOL_EVENTS = (
+    "PoolOpened",
+    "MilestoneScheduled",
+    "TokensPurchased",
+    "MilestoneCertified",
+    "TrancheReleased",
+    "PoolFailed",
+    "Refunded",
+)
+CERTIFIER_EVENTS = ("OracleAttested", "CertifiedBySignatures")
 
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -200,14 +211,17 @@ class Tracer:
     def investor(self, address: str) -> InvestorTrace:
         investor = Web3.to_checksum_address(address)
         me = address_topic(investor)
+        # Four requests, whatever the investor did: purchases they paid for, tokens they sent, tokens they got (a
+        # purchase for them is a mint to them), then everything about those pools in one.
         bought = self._pools_events("TokensPurchased", [None, me])
-        received_purchases = self._pools_events("TokensPurchased", [None, None, me])
-        transfers = self._transfers(from_=[me]) + self._transfers(to=[me])
-        transfers = _unique(transfers)
-        pool_ids = sorted({e.args["poolId"] for e in bought + received_purchases} | {t[1] for t in transfers})
+        transfers = _unique(self._transfers(from_=[me]) + self._transfers(to=[me]))
+        pool_ids = sorted({e.args["poolId"] for e in bought} | {t[1] for t in transfers})
 
         context = self._pool_context(pool_ids)
-        refunds = self._pools_events("Refunded", [any_of(uint_topic(p) for p in pool_ids), me]) if pool_ids else []
+        received_purchases = [
+            e for p in pool_ids for e in context[p]["TokensPurchased"] if e.args["recipient"] == investor
+        ]
+        refunds = [e for p in pool_ids for e in context[p]["Refunded"] if e.args["holder"] == investor]
 
         purchases = [self._purchase(e, context) for e in _by_position(_unique_events(bought + received_purchases))]
         movements = [
@@ -303,18 +317,15 @@ class Tracer:
     def _pools_events(self, event: str, topics: list[Any]) -> list[Event]:
         return self.fetch.events("ImpactPools", self.system.pools.address, event, topics, self.start, self.end)
 
-    def _certifier_events(self, event: str, topics: list[Any]) -> list[Event]:
-        return self.fetch.events(
-            "MilestoneCertifier", self.system.certifier.address, event, topics, self.start, self.end
-        )
-
     def _transfers(self, from_: list[str] | None = None, to: list[str] | None = None) -> list[tuple]:
         """((block, logIndex, tx), poolId, from, to, tokens) for single and batch transfers, one row per id."""
         topics = [None, any_of(from_ or []), any_of(to or [])]
+        source = Source("ImpactPools", self.system.pools.address, ("TransferSingle", "TransferBatch"))
         rows = []
-        for e in self._pools_events("TransferSingle", topics):
-            rows.append(((e.block, e.log_index, e.tx), e.args["id"], e.args["from"], e.args["to"], e.args["value"]))
-        for e in self._pools_events("TransferBatch", topics):
+        for e in self.fetch.events_of([source], topics, self.start, self.end):
+            if e.name == "TransferSingle":
+                rows.append(((e.block, e.log_index, e.tx), e.args["id"], e.args["from"], e.args["to"], e.args["value"]))
+                continue
             for token_id, value in zip(e.args["ids"], e.args["values"], strict=True):
                 rows.append(((e.block, e.log_index, e.tx), token_id, e.args["from"], e.args["to"], value))
         return rows
@@ -324,19 +335,15 @@ class Tracer:
         if not pool_ids:
             return {}
         ids = any_of(uint_topic(p) for p in pool_ids)
-        grouped: dict[str, dict[int, list[Event]]] = {}
-        for name in (
-            "PoolOpened",
-            "MilestoneScheduled",
-            "TokensPurchased",
-            "MilestoneCertified",
-            "TrancheReleased",
-            "PoolFailed",
-            "Refunded",
-        ):
-            grouped[name] = _group(self._pools_events(name, [ids]))
-        for name in ("OracleAttested", "CertifiedBySignatures"):
-            grouped[name] = _group(self._certifier_events(name, [ids]))
+        # Every one of these events has the pool id as its first indexed argument: one request fetches them all.
+        sources = [
+            Source("ImpactPools", self.system.pools.address, POOL_EVENTS),
+            Source("MilestoneCertifier", self.system.certifier.address, CERTIFIER_EVENTS),
+        ]
+        fetched = self.fetch.events_of(sources, [ids], self.start, self.end)
+        grouped: dict[str, dict[int, list[Event]]] = {
+            name: _group([e for e in fetched if e.name == name]) for name in POOL_EVENTS + CERTIFIER_EVENTS
+        }
         context: dict[int, dict[str, Any]] = {}
         for pool_id in pool_ids:
             opened = grouped["PoolOpened"].get(pool_id)
