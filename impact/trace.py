@@ -211,8 +211,8 @@ class Tracer:
     def investor(self, address: str) -> InvestorTrace:
         investor = Web3.to_checksum_address(address)
         me = address_topic(investor)
-        # Four requests, whatever the investor did: purchases they paid for, tokens they sent, tokens they got (a
-        # purchase for them is a mint to them), then everything about those pools in one.
+        # Four log requests whatever the investor did (and one per site, for its name): purchases they paid for,
+        # tokens they sent, tokens they got (a purchase for them is a mint to them), then all about those pools.
         bought = self._pools_events("TokensPurchased", [None, me])
         transfers = _unique(self._transfers(from_=[me]) + self._transfers(to=[me]))
         pool_ids = sorted({e.args["poolId"] for e in bought} | {t[1] for t in transfers})

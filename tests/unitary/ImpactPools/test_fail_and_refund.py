@@ -93,7 +93,7 @@ def test_refunds_round_down_and_never_pay_more_than_pro_rata(pools, open_pool, b
     buy(pool_id, bob, 1)
     close_sale(pool_id)
     pools.fail(pool_id, {"from": alice})
-    # Refund one token at a time: each share is floor(escrow * 1 / supply).
+    # Refund one token at a time: each gets floor((raised - earned) / tokens sold), here the price.
     paid = [pools.refund(pool_id, 1, {"from": alice}).return_value for _ in range(2)]
     paid.append(pools.refund(pool_id, 1, {"from": bob}).return_value)
     assert paid == [7, 7, 7]
