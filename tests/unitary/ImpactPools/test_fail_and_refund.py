@@ -112,6 +112,21 @@ def test_many_tiny_refunds_extract_no_more_than_one_big_one(pools, funded_pool, 
     assert_escrow_adds_up(pools, funded_pool)
 
 
+def test_a_quote_for_more_tokens_than_exist_is_the_quote_for_all_of_them(pools, funded_pool, alice):
+    warp_past(pools.milestone(funded_pool, 0).dict()["deadline"])
+    pools.fail(funded_pool, {"from": alice})
+    supply = pools.totalSupply(funded_pool)
+    assert pools.refundQuote(funded_pool, supply + 1) == pools.refundQuote(funded_pool, supply) == RAISED
+
+
+def test_a_failed_pool_that_sold_nothing_owes_nothing(pools, eth_pool, close_sale, rando):
+    close_sale(eth_pool)
+    pools.fail(eth_pool, {"from": rando})
+    assert pools.refundQuote(eth_pool, 1) == 0
+    info = pools.pool(eth_pool).dict()
+    assert (info["raised"], info["refunded"], info["escrow"]) == (0, 0, 0)
+
+
 def test_refunds_need_a_failed_pool(pools, funded_pool, alice):
     with brownie.reverts(error("PoolsNotFailed", funded_pool)):
         pools.refund(funded_pool, 1, {"from": alice})

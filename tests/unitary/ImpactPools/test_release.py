@@ -68,8 +68,12 @@ def test_tranches_can_be_released_in_any_order_once_certified(pools, funded_pool
     certify(funded_pool, 0, "e0")
     certify(funded_pool, 1, "e1")
     second = pools.release(funded_pool, 1, {"from": rando}).return_value
+    # The amount released is derived from the released tranches: here only the second one so far.
+    assert pools.pool(funded_pool).dict()["released"] == second
+    assert_escrow_adds_up(pools, funded_pool)
     first = pools.release(funded_pool, 0, {"from": rando}).return_value
     assert (first, second) == (RAISED * 3_000 // 10_000, RAISED * 3_000 // 10_000)
+    assert pools.pool(funded_pool).dict()["released"] == first + second
 
 
 def test_a_beneficiary_that_rejects_eth_is_credited_instead(
