@@ -467,8 +467,7 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControlDefaultAdminRules, P
     }
 
     function _refunded(uint256 poolId, Pool storage p) private view returns (uint256) {
-        uint256 refundedTokens = p.refundedTokens;
-        return refundedTokens == 0 ? 0 : refundedTokens * _refundPerToken(poolId, p);
+        return p.refundedTokens * _refundPerToken(poolId, p);
     }
 
     /// @dev The sum of the released tranches; computed rather than stored so that a release writes one slot.

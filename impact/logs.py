@@ -91,13 +91,7 @@ class LogFetcher:
             for name in source.events
         }
         addresses = sorted({source.address for source in sources})
-        first_topics = sorted({t for _, t in wanted})
-        raw = self.get_logs(
-            addresses[0] if len(addresses) == 1 else addresses,
-            [first_topics[0] if len(first_topics) == 1 else first_topics, *topics],
-            from_block,
-            to_block,
-        )
+        raw = self.get_logs(addresses, [sorted({t for _, t in wanted}), *topics], from_block, to_block)
         events = []
         for log in raw:
             item = wanted.get((log["address"].lower(), "0x" + bytes(log["topics"][0]).hex()))
@@ -108,7 +102,8 @@ class LogFetcher:
             events.append(Event(item["name"], dict(d["args"]), d["blockNumber"], d["logIndex"], tx))
         return events
 
-    def get_logs(self, address: str | list[str], topics: list[Any], from_block: int, to_block: int) -> list[Any]:
+    def get_logs(self, addresses: list[str], topics: list[Any], from_block: int, to_block: int) -> list[Any]:
+        """Raw logs emitted by any of `addresses` matching `topics` (OR lists allowed in every position)."""
         while topics and topics[-1] is None:
             topics = topics[:-1]
         found: list[Any] = []
@@ -129,9 +124,7 @@ class LogFetcher:
                     found.extend(
                         self.w3.eth.get_logs(
                             {
-                                "address": Web3.to_checksum_address(address)
-                                if isinstance(address, str)
-                                else [Web3.to_checksum_address(a) for a in address],
+                                "address": [Web3.to_checksum_address(a) for a in addresses],
                                 "topics": topics,
                                 "fromBlock": start,
                                 "toBlock": end,

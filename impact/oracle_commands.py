@@ -107,8 +107,9 @@ def _signature_file(ctx: Any, claim: certification.Certification, signer: str, s
 def cmd_submit(ctx: Any) -> None:
     a = ctx.args
     report = _report(a.report)
+    chain_id = ctx.w3.eth.chain_id
     expected = {
-        "chainId": ctx.w3.eth.chain_id,
+        "chainId": chain_id,
         "certifier": ctx.system.certifier.address,
         "poolId": report.pool_id,
         "milestoneId": report.milestone_id,
@@ -144,7 +145,7 @@ def cmd_submit(ctx: Any) -> None:
         if signer in wallets:
             continue
         try:
-            recovered = certification.recover(claim, ctx.w3.eth.chain_id, certifier.address, signature)
+            recovered = certification.recover(claim, chain_id, certifier.address, signature)
         except ValueError:
             recovered = None
         if recovered != signer:

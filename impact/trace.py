@@ -323,10 +323,9 @@ class Tracer:
         source = Source("ImpactPools", self.system.pools.address, ("TransferSingle", "TransferBatch"))
         rows = []
         for e in self.fetch.events_of([source], topics, self.start, self.end):
-            if e.name == "TransferSingle":
-                rows.append(((e.block, e.log_index, e.tx), e.args["id"], e.args["from"], e.args["to"], e.args["value"]))
-                continue
-            for token_id, value in zip(e.args["ids"], e.args["values"], strict=True):
+            single = e.name == "TransferSingle"
+            ids, values = ([e.args["id"]], [e.args["value"]]) if single else (e.args["ids"], e.args["values"])
+            for token_id, value in zip(ids, values, strict=True):
                 rows.append(((e.block, e.log_index, e.tx), token_id, e.args["from"], e.args["to"], value))
         return rows
 
