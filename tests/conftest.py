@@ -222,15 +222,37 @@ def signing_oracles(certifier, programme):
     return oracles
 
 
-# --- coverage -----------------------------------------------------------------------------------------------------
+# --- the node -----------------------------------------------------------------------------------------------------
+
+
+def keep_anvil_history_off_disk() -> None:
+    """Start Brownie's Anvil with `--max-persisted-states 0`. Anvil keeps the state of its last 500 blocks in memory
+    and writes each older one to a file under ~/.foundry/anvil/tmp (about 150 kB each, even for an empty chain), and
+    nothing deletes those files when the node is killed: a single run of the suite left gigabytes behind, until a
+    full disk made every later test error. No test reads state that old. Brownie has no setting for the flag, so it
+    is registered here, before Brownie launches the node."""
+    from brownie._config import CONFIG
+    from brownie.network.rpc import anvil
+
+    anvil.CLI_FLAGS["max_persisted_states"] = "--max-persisted-states"
+    for network in CONFIG.networks.values():
+        if str(network.get("cmd", "")).split(" ")[0].endswith("anvil"):
+            network["cmd_settings"] = {**(network.get("cmd_settings") or {}), "max_persisted_states": 0}
 
 
 def pytest_configure(config):
+    keep_anvil_history_off_disk()
+    if config.getoption("coverage", default=False):
+        allow_immutables_in_deployed_code()
+
+
+# --- coverage -----------------------------------------------------------------------------------------------------
+
+
+def allow_immutables_in_deployed_code() -> None:
     """Under --coverage, let Brownie trace contracts that have immutables. Brownie keeps a contract's program-counter
     map (which coverage needs) only if the deployed code equals the compiled code, and immutables (the pools' registry,
     the certifier's pools and EIP-712 domain) are zeros in the compiled code and values on chain."""
-    if not config.getoption("coverage", default=False):
-        return
     from brownie import web3
     from brownie.network import contract
 
