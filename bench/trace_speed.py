@@ -9,7 +9,10 @@ per JSON-RPC batch, every receipt checked. Two block layouts:
 - "200 tx/block" (Anvil only, for comparison): mining is paused for each batch and one block takes all 200, about a
   mainnet block's worth. Every block then carries hundreds of the pools' logs, its logs bloom is saturated, and the
   node's eth_getLogs must open every block in the range whatever the topics: the trace's cost then grows with the
-  chain on the node's side, while its requests stay the same (the table shows both).
+  chain on the node's side, while its requests stay the same.
+
+Each time is split into the wait for eth_getLogs answers (the node walking the block range) and the rest (decoding,
+block timestamps, building the trace), to show which part grows with the chain.
 
 The trace itself is the library's `Tracer.investor`, in process, on a fresh `Tracer` each time (no cache carried
 over); the time is the median of five runs.
@@ -18,7 +21,6 @@ over); the time is the median of five runs.
 from __future__ import annotations
 
 import random
-import statistics
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +53,7 @@ class TraceTiming:
     layout: str
     events: int
     seconds: float
+    seconds_in_node: float
     investor_events: int
     blocks: int
     requests: int
@@ -131,22 +134,21 @@ class ChainFiller:
         self._send_batches(txs)
         self.background = events
 
-    def trace(self) -> tuple[float, int]:
-        """(median seconds, log requests) of `Tracer.investor` for the investor."""
-        requests_made = set()
+    def trace(self) -> tuple[float, float, int]:
+        """(seconds, of which waiting for eth_getLogs, log requests) of the median of RUNS runs of
+        `Tracer.investor` for the investor."""
 
-        def once() -> float:
+        def once() -> tuple[float, float, int]:
             fetcher = LogFetcher(self.w3)
             started = time.perf_counter()
             trace = Tracer(self.system, fetcher).investor(self.investor)
             elapsed = time.perf_counter() - started
             if len(trace.purchases) != 30 or len(trace.movements) != 20:
                 raise RuntimeError(f"the trace lost events: {len(trace.purchases)} purchases, {len(trace.movements)}")
-            requests_made.add(fetcher.requests)
-            return elapsed
+            return elapsed, fetcher.seconds_in_node, fetcher.requests
 
-        seconds = statistics.median(once() for _ in range(RUNS))
-        return seconds, max(requests_made)
+        runs = sorted(once() for _ in range(RUNS))
+        return runs[len(runs) // 2]
 
     # -- sending ------------------------------------------------------------------------------------------------
 
@@ -265,10 +267,12 @@ def measure_chain(chain: str, node: LocalAnvil, per_block: int = 1) -> list[Trac
         timings = []
         for size in SIZES:
             filler.fill_to(size)
-            seconds, requests_made = filler.trace()
+            seconds, in_node, requests_made = filler.trace()
             layout = "automine" if per_block == 1 else f"{per_block} tx/block"
             blocks = filler.w3.eth.block_number
-            timings.append(TraceTiming(chain, layout, size, seconds, filler.investor_events, blocks, requests_made))
+            timings.append(
+                TraceTiming(chain, layout, size, seconds, in_node, filler.investor_events, blocks, requests_made)
+            )
         return timings
 
 
@@ -287,6 +291,7 @@ def run() -> list[dict[str, Any]]:
             "layout": t.layout,
             "events": t.events,
             "seconds": round(t.seconds, 4),
+            "seconds_in_eth_getlogs": round(t.seconds_in_node, 4),
             "blocks": t.blocks,
             "log_requests": t.requests,
             "investor_events": t.investor_events,
@@ -299,11 +304,13 @@ def render(timings: list[TraceTiming]) -> str:
     by = {(t.chain, t.layout, t.events): t for t in timings}
     small, large = SIZES
     lines = [
-        "| chain | blocks of | background events | blocks | log requests | trace seconds |",
-        "| --- | --- | ---: | ---: | ---: | ---: |",
+        "| chain | blocks of | background events | blocks | log requests | trace seconds | in eth_getLogs | rest |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     lines += [
-        f"| {t.chain} | {t.layout} | {t.events:,} | {t.blocks:,} | {t.requests} | {t.seconds:.3f} |" for t in timings
+        f"| {t.chain} | {t.layout} | {t.events:,} | {t.blocks:,} | {t.requests} | {t.seconds:.3f} "
+        f"| {t.seconds_in_node:.3f} | {t.seconds - t.seconds_in_node:.3f} |"
+        for t in timings
     ]
     lines.append("")
     for chain, layout in sorted({(t.chain, t.layout) for t in timings}):

@@ -35,6 +35,9 @@ POOL_EVENTS = (
     "Refunded",
 )
 CERTIFIER_EVENTS = ("OracleAttested", "CertifiedBySignatures")
+# The events a milestone's story shows with a time.
+MILESTONE_EVENTS = ("OracleAttested", "CertifiedBySignatures", "MilestoneCertified", "TrancheReleased")
+TRANSFER_EVENTS = ("TransferSingle", "TransferBatch")
 
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -211,19 +214,24 @@ class Tracer:
     def investor(self, address: str) -> InvestorTrace:
         investor = Web3.to_checksum_address(address)
         me = address_topic(investor)
-        # Four log requests whatever the investor did (and one per site, for its name): purchases they paid for,
-        # tokens they sent, tokens they got (a purchase for them is a mint to them), then all about those pools.
-        bought = self._pools_events("TokensPurchased", [None, me])
-        transfers = _unique(self._transfers(from_=[me]) + self._transfers(to=[me]))
-        pool_ids = sorted({e.args["poolId"] for e in bought} | {t[1] for t in transfers})
+        # Two log requests find all the investor did: TokensPurchased and ERC-1155's transfers both index the buyer
+        # or sender second and the recipient third, so one filter per position takes purchases and transfers
+        # together (a purchase for the investor is also a mint to them). A third fetches all about those pools, and
+        # a fourth their sites' names, over the blocks before the pools opened only.
+        paid, sent = self._purchases_and_transfers([None, me])
+        bought_for_me, received = self._purchases_and_transfers([None, None, me])
+        transfers = _unique(sent + received)
+        pool_ids = sorted({e.args["poolId"] for e in paid} | {t[1] for t in transfers})
 
         context = self._pool_context(pool_ids)
-        received_purchases = [
-            e for p in pool_ids for e in context[p]["TokensPurchased"] if e.args["recipient"] == investor
-        ]
         refunds = [e for p in pool_ids for e in context[p]["Refunded"] if e.args["holder"] == investor]
+        self._fetch_times(
+            [e.block for e in paid + bought_for_me + refunds]
+            + [t[0][0] for t in transfers]
+            + [e.block for p in pool_ids for name in MILESTONE_EVENTS for e in context[p][name]]
+        )
 
-        purchases = [self._purchase(e, context) for e in _by_position(_unique_events(bought + received_purchases))]
+        purchases = [self._purchase(e, context) for e in _by_position(_unique_events(paid + bought_for_me))]
         movements = [
             Movement(
                 tx,
@@ -263,6 +271,7 @@ class Tracer:
     def pool(self, pool_id: int) -> PoolTrace:
         self.system.pool(pool_id)  # a clear error for an unknown pool
         pool = self._pool_context([pool_id])[pool_id]
+        self._fetch_times(e.block for name in MILESTONE_EVENTS for e in pool[name])
         holders = self._holders(pool_id, pool)
         return PoolTrace(
             account=self._account(pool_id, pool), holders=holders, milestones=self._milestone_stories(pool_id, pool)
@@ -314,20 +323,18 @@ class Tracer:
 
     # -- building blocks ------------------------------------------------------------------------------------
 
-    def _pools_events(self, event: str, topics: list[Any]) -> list[Event]:
-        return self.fetch.events("ImpactPools", self.system.pools.address, event, topics, self.start, self.end)
+    def _purchases_and_transfers(self, topics: list[Any]) -> tuple[list[Event], list[tuple]]:
+        """TokensPurchased events and transfer rows (see `_transfer_rows`) matching `topics`, in one request."""
+        source = Source("ImpactPools", self.system.pools.address, ("TokensPurchased", *TRANSFER_EVENTS))
+        events = self.fetch.events_of([source], topics, self.start, self.end)
+        purchases = [e for e in events if e.name == "TokensPurchased"]
+        return purchases, _transfer_rows(e for e in events if e.name in TRANSFER_EVENTS)
 
     def _transfers(self, from_: list[str] | None = None, to: list[str] | None = None) -> list[tuple]:
-        """((block, logIndex, tx), poolId, from, to, tokens) for single and batch transfers, one row per id."""
+        """Transfer rows (see `_transfer_rows`) from any of `from_` or to any of `to` (topics)."""
         topics = [None, any_of(from_ or []), any_of(to or [])]
-        source = Source("ImpactPools", self.system.pools.address, ("TransferSingle", "TransferBatch"))
-        rows = []
-        for e in self.fetch.events_of([source], topics, self.start, self.end):
-            single = e.name == "TransferSingle"
-            ids, values = ([e.args["id"]], [e.args["value"]]) if single else (e.args["ids"], e.args["values"])
-            for token_id, value in zip(ids, values, strict=True):
-                rows.append(((e.block, e.log_index, e.tx), token_id, e.args["from"], e.args["to"], value))
-        return rows
+        source = Source("ImpactPools", self.system.pools.address, TRANSFER_EVENTS)
+        return _transfer_rows(self.fetch.events_of([source], topics, self.start, self.end))
 
     def _pool_context(self, pool_ids: list[int]) -> dict[int, dict[str, Any]]:
         """Per pool, from events: parameters, schedule, purchases, certifications, releases, failure, refunds."""
@@ -343,31 +350,42 @@ class Tracer:
         grouped: dict[str, dict[int, list[Event]]] = {
             name: _group([e for e in fetched if e.name == name]) for name in POOL_EVENTS + CERTIFIER_EVENTS
         }
-        context: dict[int, dict[str, Any]] = {}
+        opened: dict[int, Event] = {}
         for pool_id in pool_ids:
-            opened = grouped["PoolOpened"].get(pool_id)
-            if not opened:
+            if pool_id not in grouped["PoolOpened"]:
                 raise UserError(f"there is no pool {pool_id}")
-            params = opened[0].args
-            context[pool_id] = {
-                "params": params,
-                "site": self._site_name(params["siteId"]),
+            opened[pool_id] = grouped["PoolOpened"][pool_id][0]
+        self._fetch_site_names(opened.values())
+        return {
+            pool_id: {
+                "params": opened[pool_id].args,
+                "site": self._sites[opened[pool_id].args["siteId"]],
                 **{name: _by_position(events.get(pool_id, [])) for name, events in grouped.items()},
             }
-        return context
+            for pool_id in pool_ids
+        }
 
-    def _site_name(self, site_id: int) -> str:
-        if site_id not in self._sites:
-            events = self.fetch.events(
-                "SiteRegistry",
-                self.system.registry.address,
-                "SiteRegistered",
-                [uint_topic(site_id)],
-                self.start,
-                self.end,
-            )
-            self._sites[site_id] = events[0].args["name"] if events else f"site {site_id}"
-        return self._sites[site_id]
+    def _fetch_site_names(self, openings: Iterable[Event]) -> None:
+        """The names of the sites these pools fund, in one request. A site is registered before a pool can fund
+        it, so the request stops at the last of these openings instead of walking the chain to its head."""
+        latest_opening = {}
+        for e in openings:
+            site_id = e.args["siteId"]
+            if site_id not in self._sites:
+                latest_opening[site_id] = max(latest_opening.get(site_id, 0), e.block)
+        if not latest_opening:
+            return
+        events = self.fetch.events(
+            "SiteRegistry",
+            self.system.registry.address,
+            "SiteRegistered",
+            [any_of(uint_topic(site_id) for site_id in latest_opening)],
+            self.start,
+            max(latest_opening.values()),
+        )
+        names = {e.args["siteId"]: e.args["name"] for e in events}
+        for site_id in latest_opening:
+            self._sites[site_id] = names.get(site_id, f"site {site_id}")
 
     def _money(self, pool: dict[str, Any], amount: int) -> Money:
         decimals, symbol = self.system.asset_units(pool["params"]["asset"])
@@ -544,6 +562,18 @@ class Tracer:
     def _balance(self, transfers: list[tuple], holder: str, pool_id: int) -> int:
         return _balance_before(transfers, holder, pool_id, (10**18, 0))
 
+    def _fetch_times(self, blocks: Iterable[int]) -> None:
+        """The timestamps of `blocks`, in one JSON-RPC batch rather than a round trip per block."""
+        missing = sorted(set(blocks) - self._times.keys())
+        if not missing:
+            return
+        with self.w3.batch_requests() as batch:
+            for block in missing:
+                batch.add(self.w3.eth.get_block(block))
+            headers = batch.execute()
+        for block, header in zip(missing, headers, strict=True):
+            self._times[block] = int(header["timestamp"])
+
     def _time(self, block: int) -> str:
         if block not in self._times:
             self._times[block] = int(self.w3.eth.get_block(block)["timestamp"])
@@ -578,6 +608,17 @@ def _by_position(events: Iterable[Event]) -> list[Event]:
 
 def _unique_events(events: Iterable[Event]) -> list[Event]:
     return list({(e.block, e.log_index): e for e in events}.values())
+
+
+def _transfer_rows(events: Iterable[Event]) -> list[tuple]:
+    """((block, logIndex, tx), poolId, from, to, tokens) for single and batch transfers, one row per id."""
+    rows = []
+    for e in events:
+        single = e.name == "TransferSingle"
+        ids, values = ([e.args["id"]], [e.args["value"]]) if single else (e.args["ids"], e.args["values"])
+        for token_id, value in zip(ids, values, strict=True):
+            rows.append(((e.block, e.log_index, e.tx), token_id, e.args["from"], e.args["to"], value))
+    return rows
 
 
 def _unique(rows: Iterable[tuple]) -> list[tuple]:

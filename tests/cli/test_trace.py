@@ -2,8 +2,12 @@
 
 import pytest
 from brownie import ImpactPools, accounts, chain, web3
+from web3 import HTTPProvider, Web3
 
 from impact.encoding import to_bytes32
+from impact.logs import LogFetcher
+from impact.system import System
+from impact.trace import Tracer
 
 POOL_FILE = "samples/xianju-pool.yaml"
 
@@ -58,6 +62,27 @@ def test_the_investor_trace_lists_purchases_and_transfers(impact, story):
         ("sent", 20, story["dave"].address),
         ("sent", 10, story["dave"].address),
     ]
+
+
+def test_a_purchase_for_someone_else_is_in_the_payers_and_the_recipients_trace(impact, story):
+    """Bob paid for carol's 60 tokens: it is bob's purchase (he paid) and carol's (she got the tokens)."""
+    for who in ("bob", "carol"):
+        trace = impact.json("trace", "--investor", story[who].address)
+        assert [(p["buyer"], p["recipient"], p["tokens"]) for p in trace["purchases"]] == [
+            (story["bob"].address, story["carol"].address, 60)
+        ]
+
+
+def test_an_investor_trace_asks_for_logs_four_times_whatever_the_investor_did(impact, story, monkeypatch):
+    """Two requests find the investor's purchases and transfers, one the story of their pools, one the sites'
+    names: the number does not grow with what the investor or anyone else did."""
+    monkeypatch.setenv("IMPACT_DEPLOYMENTS", str(impact.deployments))
+    system = System.load(Web3(HTTPProvider(web3.provider.endpoint_uri)))
+    for who in ("alice", "bob", "carol", "dave"):
+        fetcher = LogFetcher(system.w3)
+        trace = Tracer(system, fetcher).investor(story[who].address)
+        assert trace.holdings[story["pool_id"]] == story["pools"].balanceOf(story[who], story["pool_id"])
+        assert fetcher.requests == 4
 
 
 def test_holdings_in_the_trace_equal_balance_of(impact, story):

@@ -307,7 +307,8 @@ class EscrowMachine(RuleBasedStateMachine):
                 account.escrow.amount,
                 account.supply,
             ) == (view["raised"], view["released"], view["refunded"], view["escrow"], view["supply"])
-        # One investor's trace per step, in turn (each trace is a dozen log queries; all four would triple the time).
+        # One investor's trace per step, in turn: each is four log queries and a batch of block headers, and all
+        # four actors every step would take four times as long.
         self.trace_checks += 1
         for actor in [self.actors[self.trace_checks % ACTORS]]:
             holdings = tracer.investor(actor).holdings
