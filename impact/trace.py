@@ -314,6 +314,7 @@ class Tracer:
             steps, held, redeemed = _follow_lot(transfers, pool_id, event.tx, recipient, lot_tokens)
             tracked |= set(held) | {s.receiver for s in steps if int(s.receiver, 16) != 0}
         steps, held, redeemed = _follow_lot(transfers, pool_id, event.tx, recipient, lot_tokens)
+        self._fetch_times([event.block, *(s.block for s in steps)])
         return LotTrace(
             purchase=self._purchase(event, context),
             steps=[LotStep(s.tx, s.block, self._time(s.block), s.sender, s.receiver, s.tokens) for s in steps],
