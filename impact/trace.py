@@ -228,7 +228,7 @@ class Tracer:
         self._fetch_times(
             [e.block for e in paid + bought_for_me + refunds]
             + [t[0][0] for t in transfers]
-            + [e.block for p in pool_ids for name in MILESTONE_EVENTS for e in context[p][name]]
+            + [block for p in pool_ids for block in _story_blocks(context[p])]
         )
 
         purchases = [self._purchase(e, context) for e in _by_position(_unique_events(paid + bought_for_me))]
@@ -271,7 +271,7 @@ class Tracer:
     def pool(self, pool_id: int) -> PoolTrace:
         self.system.pool(pool_id)  # a clear error for an unknown pool
         pool = self._pool_context([pool_id])[pool_id]
-        self._fetch_times(e.block for name in MILESTONE_EVENTS for e in pool[name])
+        self._fetch_times(_story_blocks(pool))
         holders = self._holders(pool_id, pool)
         return PoolTrace(
             account=self._account(pool_id, pool), holders=holders, milestones=self._milestone_stories(pool_id, pool)
@@ -356,7 +356,7 @@ class Tracer:
             if pool_id not in grouped["PoolOpened"]:
                 raise UserError(f"there is no pool {pool_id}")
             opened[pool_id] = grouped["PoolOpened"][pool_id][0]
-        self._fetch_site_names(opened.values())
+        self._fetch_site_names(list(opened.values()))
         return {
             pool_id: {
                 "params": opened[pool_id].args,
@@ -366,26 +366,22 @@ class Tracer:
             for pool_id in pool_ids
         }
 
-    def _fetch_site_names(self, openings: Iterable[Event]) -> None:
+    def _fetch_site_names(self, openings: list[Event]) -> None:
         """The names of the sites these pools fund, in one request. A site is registered before a pool can fund
         it, so the request stops at the last of these openings instead of walking the chain to its head."""
-        latest_opening = {}
-        for e in openings:
-            site_id = e.args["siteId"]
-            if site_id not in self._sites:
-                latest_opening[site_id] = max(latest_opening.get(site_id, 0), e.block)
-        if not latest_opening:
+        missing = {e.args["siteId"] for e in openings} - self._sites.keys()
+        if not missing:
             return
         events = self.fetch.events(
             "SiteRegistry",
             self.system.registry.address,
             "SiteRegistered",
-            [any_of(uint_topic(site_id) for site_id in latest_opening)],
+            [any_of(uint_topic(site_id) for site_id in missing)],
             self.start,
-            max(latest_opening.values()),
+            max(e.block for e in openings if e.args["siteId"] in missing),
         )
         names = {e.args["siteId"]: e.args["name"] for e in events}
-        for site_id in latest_opening:
+        for site_id in missing:
             self._sites[site_id] = names.get(site_id, f"site {site_id}")
 
     def _money(self, pool: dict[str, Any], amount: int) -> Money:
@@ -576,8 +572,7 @@ class Tracer:
             self._times[block] = int(header["timestamp"])
 
     def _time(self, block: int) -> str:
-        if block not in self._times:
-            self._times[block] = int(self.w3.eth.get_block(block)["timestamp"])
+        self._fetch_times([block])  # nothing to fetch when the trace fetched its blocks' times up front
         return format_time(self._times[block])
 
 
@@ -609,6 +604,11 @@ def _by_position(events: Iterable[Event]) -> list[Event]:
 
 def _unique_events(events: Iterable[Event]) -> list[Event]:
     return list({(e.block, e.log_index): e for e in events}.values())
+
+
+def _story_blocks(pool: dict[str, Any]) -> list[int]:
+    """The blocks of the events a pool's milestone stories show with a time."""
+    return [e.block for name in MILESTONE_EVENTS for e in pool[name]]
 
 
 def _transfer_rows(events: Iterable[Event]) -> list[tuple]:
