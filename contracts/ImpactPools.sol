@@ -2,45 +2,55 @@
 pragma solidity 0.8.37;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {AccessControlDefaultAdminRules} from
-    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {ERC1155} from "@openzeppelin/contracts/token/ERC1155/ERC1155.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IImpactPools} from "./interfaces/IImpactPools.sol";
+import {IMilestoneCertifier} from "./interfaces/IMilestoneCertifier.sol";
 import {ISiteRegistry} from "./interfaces/ISiteRegistry.sol";
 
 /// @title ImpactPools
 /// @notice Escrowed funding pools for IUCN Green List sites, and their ERC-1155 impact tokens (token id = pool id).
 /// @dev The pool and its token live in one contract so that a purchase is one mint and one storage write, and so
 /// that a pool's supply is the pool's own accounting rather than a second copy kept in another contract.
-/// Note: no money total is stored. The amount raised is `tokensSold * price`, fixed once the sale has closed
-/// (which is why milestones can only be certified after that); the amount released is the sum of the tranches
-/// whose bit is set in `releasedMask`; the amount refunded is `refundedTokens * refundPerToken`.
-/// Note: a tranche is `floor(raised * cumulativeBps[k] / 10_000) - floor(raised * cumulativeBps[k-1] / 10_000)`,
-/// so the tranches add up to exactly the amount raised whatever order they are released in.
-contract ImpactPools is IImpactPools, ERC1155, AccessControlDefaultAdminRules, Pausable, ReentrancyGuard {
+/// No role can move escrow: money leaves only as a tranche of a final certification (to the payee recorded when
+/// the certifier, fixed at construction, recorded it), or back to holders (refunds, exits).
+/// Note: the amounts are per token (see `IImpactPools`): a final milestone k has earned `price * c_k / 10,000`,
+/// rounded down, of every token live when it became final; the last milestone earns the whole price. Stored: the
+/// tokens live at each milestone's finality, the tokens refunded and exited, and the total paid to exits (the
+/// only amount that depends on when each exit happened).
+/// Note: plain `AccessControl`, not the two-step delayed admin transfer of the registry and certifier: here the
+/// admin grants only roles that cannot move money (opening pools, bounded pauses), and the contract is close to
+/// the 24 kB code size limit.
+/// Note: a pool's clock is the block time less the time the contract has been paused since the pool opened; every
+/// time of the pool (sale window, deadlines, challenge windows) is read on it.
+contract ImpactPools is IImpactPools, ERC1155, AccessControl, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
     /// @notice May open pools.
     bytes32 public constant PROGRAMME_ROLE = keccak256("PROGRAMME_ROLE");
-    /// @notice May pause and unpause buying, certifying and releasing.
+    /// @notice May pause and unpause buying, certifying and releasing, within the bounds below.
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
-    /// @notice May record certifications: the `MilestoneCertifier` contract, which enforces the oracle quorum.
-    bytes32 public constant CERTIFIER_ROLE = keccak256("CERTIFIER_ROLE");
 
     /// @notice Most milestones a pool can have (one bit each in `releasedMask`).
     uint256 public constant MAX_MILESTONES = 32;
+    /// @notice Longest challenge window a pool can set.
+    uint256 public constant MAX_CHALLENGE_WINDOW = 30 days;
+    /// @notice Longest a pause lasts; it ends by itself.
+    uint256 public constant MAX_PAUSE_DURATION = 7 days;
+    /// @notice Shortest time between the end of a pause and the start of the next.
+    uint256 public constant PAUSE_COOLDOWN = 7 days;
     /// @notice Gas forwarded with a tranche pushed in ETH; a beneficiary needing more is credited instead.
     uint256 public constant PUSH_GAS_LIMIT = 50_000;
 
     uint256 private constant _BPS = 10_000;
 
-    /// @notice The register of sites the pools fund.
+    /// @inheritdoc IImpactPools
     ISiteRegistry public immutable registry;
+    /// @inheritdoc IImpactPools
+    IMilestoneCertifier public immutable certifier;
 
     struct Pool {
         // slot 0: read by every purchase
@@ -54,11 +64,17 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControlDefaultAdminRules, P
         uint64 tokensSold;
         uint64 capTokens;
         uint32 siteId;
-        // slot 2: certification, release and refunds
+        // slot 2: certification, release, refunds and exits
         uint64 goalTokens;
         uint64 refundedTokens;
+        uint64 exitedTokens;
         uint8 certifiedCount;
+        uint8 finalizedCount;
         uint32 releasedMask;
+        // slot 3: exits and the pool's clock
+        uint160 exitedAmount;
+        uint32 challengeWindow;
+        uint40 pausedAtOpen;
     }
 
     struct Milestone {
@@ -68,25 +84,59 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControlDefaultAdminRules, P
         uint40 deadline;
         uint16 shareBps;
         uint16 cumulativeBps;
+        uint40 certifiedClock;
+        uint64 tokensAtFinal;
+        bool credited;
+        address payee;
         string descriptionURI;
     }
 
+    /// @dev One slot: when the current pause started (0 if none) and ends by itself, the seconds of earlier pauses,
+    /// and the first second the next pause may start.
+    struct PauseState {
+        uint40 pausedAt;
+        uint40 endsAt;
+        uint40 pausedTotal;
+        uint40 nextPauseAt;
+    }
+
     uint256 private _poolCount;
+    PauseState private _pause;
     mapping(uint256 poolId => Pool) private _pools;
     mapping(uint256 poolId => mapping(uint256 milestoneId => Milestone)) private _milestones;
-    mapping(address account => mapping(address asset => uint256 amount)) private _credits;
 
-    /// @param adminDelay Seconds a default-admin transfer must wait before it can be accepted.
-    /// @param admin The programme's admin account; it is also given the programme and pauser roles.
+    /// @param admin The programme's admin account (typically a multisig); it grants the roles below.
+    /// @param programme The account that opens pools.
+    /// @param pauser The account that may pause.
     /// @param siteRegistry The register of sites.
+    /// @param milestoneCertifier The only contract that may record and void certifications (deployed after this
+    /// one, at an address known in advance; its constructor checks the wiring).
     /// @param tokenURI ERC-1155 metadata URI, with `{id}` standing for the pool id.
-    constructor(uint48 adminDelay, address admin, ISiteRegistry siteRegistry, string memory tokenURI)
-        ERC1155(tokenURI)
-        AccessControlDefaultAdminRules(adminDelay, admin)
-    {
-        registry = siteRegistry;
-        _grantRole(PROGRAMME_ROLE, admin);
-        _grantRole(PAUSER_ROLE, admin);
+    constructor(
+        address admin,
+        address programme,
+        address pauser,
+        ISiteRegistry siteRegistry,
+        IMilestoneCertifier milestoneCertifier,
+        string memory tokenURI
+    ) ERC1155(tokenURI) {
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        if (address(siteRegistry) == address(0) || address(milestoneCertifier) == address(0)) {
+            revert PoolsZeroAddress();
+        }
+        (registry, certifier) = (siteRegistry, milestoneCertifier);
+        _grantRole(PROGRAMME_ROLE, programme);
+        _grantRole(PAUSER_ROLE, pauser);
+    }
+
+    modifier onlyCertifier() {
+        if (msg.sender != address(certifier)) revert PoolsNotCertifier(msg.sender);
+        _;
+    }
+
+    modifier whenNotPaused() {
+        _requireNotPaused();
+        _;
     }
 
     // ----------------------------------------------------------------------------------------------------------
@@ -108,47 +158,45 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControlDefaultAdminRules, P
         if (params.saleStart >= params.saleEnd || params.saleEnd <= block.timestamp) {
             revert PoolsInvalidSaleWindow(params.saleStart, params.saleEnd);
         }
+        if (params.challengeWindow > MAX_CHALLENGE_WINDOW) {
+            revert PoolsInvalidChallengeWindow(params.challengeWindow, MAX_CHALLENGE_WINDOW);
+        }
         uint256 count = milestones.length;
         if (count == 0 || count > MAX_MILESTONES) revert PoolsInvalidMilestoneCount(count);
 
         poolId = ++_poolCount;
-        _pools[poolId] = Pool({
-            asset: params.asset,
-            saleStart: params.saleStart,
-            saleEnd: params.saleEnd,
-            milestoneCount: uint8(count), // count <= MAX_MILESTONES
-            failure: FailureReason.None,
-            price: params.price,
-            tokensSold: 0,
-            capTokens: params.capTokens,
-            siteId: SafeCast.toUint32(params.siteId),
-            goalTokens: params.goalTokens,
-            refundedTokens: 0,
-            certifiedCount: 0,
-            releasedMask: 0
-        });
-        emit PoolOpened(
-            poolId,
-            params.siteId,
-            params.asset,
-            params.price,
-            params.goalTokens,
-            params.capTokens,
-            params.saleStart,
-            params.saleEnd,
-            count
-        );
+        Pool storage p = _pools[poolId];
+        (p.asset, p.saleStart, p.saleEnd, p.milestoneCount) =
+            (params.asset, params.saleStart, params.saleEnd, uint8(count)); // count <= MAX_MILESTONES
+        (p.price, p.capTokens, p.siteId) = (params.price, params.capTokens, SafeCast.toUint32(params.siteId));
+        p.goalTokens = params.goalTokens;
+        // Paused seconds fit 40 bits: they never exceed the block time.
+        (p.challengeWindow, p.pausedAtOpen) = (params.challengeWindow, uint40(_pausedSeconds()));
+        _emitPoolOpened(poolId, params, count);
         _scheduleMilestones(poolId, params.saleEnd, milestones);
     }
 
     /// @inheritdoc IImpactPools
     function pause() external onlyRole(PAUSER_ROLE) {
-        _pause();
+        PauseState memory s = _settledPause();
+        if (s.pausedAt != 0) revert PoolsPaused(s.endsAt);
+        if (block.timestamp < s.nextPauseAt) revert PoolsPauseCoolingDown(s.nextPauseAt);
+        uint256 endsAt = block.timestamp + MAX_PAUSE_DURATION;
+        // Block times and these sums fit 40 bits until the year 36,812.
+        (s.pausedAt, s.endsAt) = (uint40(block.timestamp), uint40(endsAt));
+        _pause = s;
+        emit Paused(msg.sender, endsAt);
     }
 
     /// @inheritdoc IImpactPools
     function unpause() external onlyRole(PAUSER_ROLE) {
-        _unpause();
+        PauseState memory s = _settledPause();
+        if (s.pausedAt == 0) revert PoolsNotPaused();
+        s.pausedTotal += uint40(block.timestamp) - s.pausedAt;
+        s.nextPauseAt = uint40(block.timestamp + PAUSE_COOLDOWN);
+        (s.pausedAt, s.endsAt) = (0, 0);
+        _pause = s;
+        emit Unpaused(msg.sender);
     }
 
     // ----------------------------------------------------------------------------------------------------------
@@ -167,8 +215,10 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControlDefaultAdminRules, P
         (address asset, uint256 saleStart, uint256 saleEnd) = (p.asset, p.saleStart, p.saleEnd);
         if (saleEnd == 0) revert PoolsUnknownPool(poolId);
         if (p.failure != FailureReason.None) revert PoolsPoolFailed(poolId, p.failure);
-        if (block.timestamp < saleStart || block.timestamp > saleEnd) {
-            revert PoolsSaleNotOpen(poolId, saleStart, saleEnd);
+        uint256 clock = _clock(p);
+        if (clock < saleStart || clock > saleEnd) {
+            uint256 shift = block.timestamp - clock;
+            revert PoolsSaleNotOpen(poolId, saleStart + shift, saleEnd + shift);
         }
         if (tokens == 0) revert PoolsZeroTokens();
         if (recipient == address(0)) revert PoolsZeroRecipient();
@@ -196,6 +246,7 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControlDefaultAdminRules, P
     /// @inheritdoc IImpactPools
     function fail(uint256 poolId) external returns (FailureReason reason) {
         Pool storage p = _existingPool(poolId);
+        _finalize(poolId, p);
         reason = _failureDue(poolId, p);
         if (reason == FailureReason.None) revert PoolsCannotFail(poolId);
         p.failure = reason;
@@ -206,10 +257,9 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControlDefaultAdminRules, P
     function refund(uint256 poolId, uint256 tokens) external nonReentrant returns (uint256 amount) {
         Pool storage p = _existingPool(poolId);
         if (p.failure == FailureReason.None) revert PoolsNotFailed(poolId);
-        if (tokens == 0) revert PoolsZeroTokens();
-        uint256 balance = balanceOf(msg.sender, poolId);
-        if (tokens > balance) revert ERC1155InsufficientBalance(msg.sender, balance, tokens, poolId);
-        amount = tokens * _refundPerToken(poolId, p);
+        _requireBalance(poolId, tokens);
+        // Every milestone certified before the failure was final (a pool cannot fail while a window is open).
+        amount = tokens * _unearnedPerToken(poolId, p, p.finalizedCount);
         if (amount == 0) revert PoolsNothingToRefund(poolId, tokens);
 
         // tokens <= balance <= supply <= 2^64: the narrowing cannot truncate.
@@ -221,38 +271,79 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControlDefaultAdminRules, P
         _payOrRevert(p.asset, msg.sender, amount);
     }
 
+    /// @inheritdoc IImpactPools
+    function exit(uint256 poolId, uint256 tokens) external nonReentrant returns (uint256 amount) {
+        Pool storage p = _existingPool(poolId);
+        if (p.failure != FailureReason.None) revert PoolsPoolFailed(poolId, p.failure);
+        if (_pendingChangesAffecting(p) == 0) revert PoolsNoPendingChange(poolId);
+        _requireBalance(poolId, tokens);
+        // Milestones whose window has passed earned their share of the tokens live until now, this one included.
+        _finalize(poolId, p);
+        amount = tokens * _unearnedPerToken(poolId, p, p.finalizedCount);
+        if (amount == 0) revert PoolsNothingToRefund(poolId, tokens);
+
+        // tokens <= supply <= 2^64, and the exits' total never exceeds the amount raised (< 2^160).
+        p.exitedTokens += uint64(tokens);
+        p.exitedAmount += uint160(amount);
+        _burn(msg.sender, poolId, tokens);
+        emit Exited(poolId, msg.sender, tokens, amount);
+
+        _payOrRevert(p.asset, msg.sender, amount);
+    }
+
     // ----------------------------------------------------------------------------------------------------------
     // Milestones and tranches
     // ----------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IImpactPools
-    function checkCertifiable(uint256 poolId, uint256 milestoneId) public view {
-        _requireNotPaused();
-        Pool storage p = _existingPool(poolId);
-        if (p.failure != FailureReason.None) revert PoolsPoolFailed(poolId, p.failure);
-        if (milestoneId >= p.milestoneCount) revert PoolsUnknownMilestone(poolId, milestoneId);
-        uint256 next = p.certifiedCount;
-        if (milestoneId < next) revert PoolsMilestoneAlreadyCertified(poolId, milestoneId);
-        if (milestoneId > next) revert PoolsMilestoneOutOfOrder(poolId, milestoneId, next);
-        if (_saleOpen(p)) revert PoolsSaleStillOpen(poolId, p.saleEnd);
-        if (p.tokensSold < p.goalTokens) revert PoolsGoalNotReached(poolId, p.tokensSold, p.goalTokens);
-        uint256 deadline = _milestones[poolId][milestoneId].deadline;
-        if (block.timestamp > deadline) revert PoolsMilestoneDeadlinePassed(poolId, milestoneId, deadline);
-        if (_siteStatus(p.siteId) == ISiteRegistry.SiteStatus.Withdrawn) revert PoolsSiteWithdrawn(poolId, p.siteId);
+    function checkCertifiable(uint256 poolId, uint256 milestoneId) external view {
+        _checkCertifiable(poolId, milestoneId);
     }
 
     /// @inheritdoc IImpactPools
     function recordCertification(uint256 poolId, uint256 milestoneId, bytes32 evidenceHash, string calldata evidenceURI)
         external
-        onlyRole(CERTIFIER_ROLE)
+        onlyCertifier
     {
         if (evidenceHash == bytes32(0)) revert PoolsZeroEvidence();
-        checkCertifiable(poolId, milestoneId);
-        Pool storage p = _pools[poolId];
+        (Pool storage p, uint256 clock, address payee) = _checkCertifiable(poolId, milestoneId);
         // milestoneId == certifiedCount < milestoneCount <= 32: the increment cannot overflow a uint8.
         p.certifiedCount = uint8(milestoneId + 1);
-        _milestones[poolId][milestoneId].evidenceHash = evidenceHash;
-        emit MilestoneCertified(poolId, milestoneId, evidenceHash, evidenceURI);
+        Milestone storage m = _milestones[poolId][milestoneId];
+        m.evidenceHash = evidenceHash;
+        m.certifiedClock = uint40(clock);
+        m.payee = payee;
+        emit MilestoneCertified(
+            poolId, milestoneId, evidenceHash, evidenceURI, payee, block.timestamp + p.challengeWindow
+        );
+    }
+
+    /// @inheritdoc IImpactPools
+    function voidCertification(
+        uint256 poolId,
+        uint256 milestoneId,
+        address reviewer,
+        bytes32 reasonHash,
+        string calldata reasonURI
+    ) external onlyCertifier returns (bytes32[] memory evidenceHashes) {
+        Pool storage p = _existingPool(poolId);
+        if (milestoneId >= p.milestoneCount) revert PoolsUnknownMilestone(poolId, milestoneId);
+        uint256 certified = p.certifiedCount;
+        if (milestoneId >= certified) revert PoolsMilestoneNotCertified(poolId, milestoneId);
+        _finalize(poolId, p);
+        if (milestoneId < p.finalizedCount) revert PoolsChallengeWindowClosed(poolId, milestoneId);
+
+        // Later certifications rest on this one (milestones are certified in order): they go with it.
+        evidenceHashes = new bytes32[](certified - milestoneId);
+        for (uint256 k = certified; k > milestoneId;) {
+            --k;
+            Milestone storage m = _milestones[poolId][k];
+            bytes32 evidenceHash = m.evidenceHash;
+            evidenceHashes[k - milestoneId] = evidenceHash;
+            (m.evidenceHash, m.certifiedClock, m.payee) = (bytes32(0), 0, address(0));
+            emit CertificationVoided(poolId, k, reviewer, evidenceHash, reasonHash, reasonURI);
+        }
+        p.certifiedCount = uint8(milestoneId);
     }
 
     /// @inheritdoc IImpactPools
@@ -265,27 +356,40 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControlDefaultAdminRules, P
         Pool storage p = _existingPool(poolId);
         if (milestoneId >= p.milestoneCount) revert PoolsUnknownMilestone(poolId, milestoneId);
         if (milestoneId >= p.certifiedCount) revert PoolsMilestoneNotCertified(poolId, milestoneId);
+        _finalize(poolId, p);
+        Milestone storage m = _milestones[poolId][milestoneId];
+        if (milestoneId >= p.finalizedCount) {
+            revert PoolsChallengeWindowOpen(poolId, milestoneId, _challengeEndsAt(p, m));
+        }
         uint32 bit = uint32(1 << milestoneId); // milestoneId < 32
         if (p.releasedMask & bit != 0) revert PoolsTrancheAlreadyReleased(poolId, milestoneId);
+        if (_siteStatus(p.siteId) == ISiteRegistry.SiteStatus.Suspended) revert PoolsSiteSuspended(poolId, p.siteId);
 
-        amount = _trancheAmount(p, _milestones[poolId][milestoneId]);
+        amount = _trancheAmount(poolId, p, milestoneId);
         p.releasedMask |= bit;
-        (, address beneficiary) = registry.statusAndBeneficiary(p.siteId);
+        address payee = m.payee;
 
-        // A push the beneficiary rejects is credited instead, so that no beneficiary can block a release. The
-        // credit is written after the failed call, which is safe: the call failed, and nonReentrant holds.
-        bool pushed = _tryPay(p.asset, beneficiary, amount);
-        if (!pushed) _credits[beneficiary][p.asset] += amount;
-        emit TrancheReleased(poolId, milestoneId, beneficiary, amount, !pushed);
+        // A push the payee rejects is credited instead, so that no payee can block a release. The credit is
+        // written after the failed call, which is safe: the call failed, and nonReentrant holds.
+        bool pushed = _tryPay(p.asset, payee, amount);
+        if (!pushed) m.credited = true;
+        emit TrancheReleased(poolId, milestoneId, payee, amount, !pushed);
     }
 
     /// @inheritdoc IImpactPools
-    function withdrawCredit(address asset) external nonReentrant returns (uint256 amount) {
-        amount = _credits[msg.sender][asset];
-        if (amount == 0) revert PoolsNothingToWithdraw(msg.sender, asset);
-        _credits[msg.sender][asset] = 0;
-        emit CreditWithdrawn(msg.sender, asset, amount);
-        _payOrRevert(asset, msg.sender, amount);
+    function withdrawCredit(uint256 poolId, uint256 milestoneId) external nonReentrant returns (uint256 amount) {
+        Pool storage p = _existingPool(poolId);
+        if (milestoneId >= p.milestoneCount) revert PoolsUnknownMilestone(poolId, milestoneId);
+        Milestone storage m = _milestones[poolId][milestoneId];
+        if (!m.credited) revert PoolsNothingToWithdraw(poolId, milestoneId);
+        if (msg.sender != m.payee) {
+            (, address beneficiary) = registry.statusAndBeneficiary(p.siteId);
+            if (msg.sender != beneficiary) revert PoolsNotPayee(poolId, milestoneId, msg.sender);
+        }
+        amount = _trancheAmount(poolId, p, milestoneId);
+        m.credited = false;
+        emit CreditWithdrawn(poolId, milestoneId, msg.sender, amount);
+        _payOrRevert(p.asset, msg.sender, amount);
     }
 
     // ----------------------------------------------------------------------------------------------------------
@@ -295,46 +399,50 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControlDefaultAdminRules, P
     /// @inheritdoc IImpactPools
     function pool(uint256 poolId) external view returns (PoolInfo memory info) {
         Pool storage p = _existingPool(poolId);
-        uint256 raised = _raised(p);
-        uint256 released = _released(poolId, p);
-        uint256 refunded = _refunded(poolId, p);
-        info = PoolInfo({
-            siteId: p.siteId,
-            asset: p.asset,
-            price: p.price,
-            goalTokens: p.goalTokens,
-            capTokens: p.capTokens,
-            saleStart: p.saleStart,
-            saleEnd: p.saleEnd,
-            milestoneCount: p.milestoneCount,
-            tokensSold: p.tokensSold,
-            supply: _supply(p),
-            certifiedCount: p.certifiedCount,
-            releasedMask: p.releasedMask,
-            failure: p.failure,
-            raised: raised,
-            released: released,
-            refunded: refunded,
-            escrow: raised - released - refunded
-        });
+        uint256 finalized = _finalizedNow(poolId, p);
+        info.siteId = p.siteId;
+        info.asset = p.asset;
+        info.price = p.price;
+        info.goalTokens = p.goalTokens;
+        info.capTokens = p.capTokens;
+        info.saleStart = p.saleStart;
+        info.saleEnd = p.saleEnd;
+        info.challengeWindow = p.challengeWindow;
+        info.milestoneCount = p.milestoneCount;
+        info.tokensSold = p.tokensSold;
+        info.supply = _supply(p);
+        info.certifiedCount = p.certifiedCount;
+        info.finalizedCount = finalized;
+        info.releasedMask = p.releasedMask;
+        info.failure = p.failure;
+        info.pausedTime = block.timestamp - _clock(p);
+        info.exitOpen = p.failure == FailureReason.None && _pendingChangesAffecting(p) != 0;
+        info.raised = _raised(p);
+        info.released = _released(poolId, p);
+        info.refunded = p.refundedTokens * _unearnedPerToken(poolId, p, p.finalizedCount);
+        info.exited = p.exitedAmount;
+        info.escrow = info.raised - info.released - info.refunded - info.exited;
     }
 
     /// @inheritdoc IImpactPools
-    function milestone(uint256 poolId, uint256 milestoneId) external view returns (MilestoneInfo memory) {
+    function milestone(uint256 poolId, uint256 milestoneId) external view returns (MilestoneInfo memory info) {
         Pool storage p = _existingPool(poolId);
         if (milestoneId >= p.milestoneCount) revert PoolsUnknownMilestone(poolId, milestoneId);
         Milestone storage m = _milestones[poolId][milestoneId];
-        return MilestoneInfo({
-            standardRef: m.standardRef,
-            descriptionHash: m.descriptionHash,
-            descriptionURI: m.descriptionURI,
-            shareBps: m.shareBps,
-            deadline: m.deadline,
-            certified: milestoneId < p.certifiedCount,
-            released: p.releasedMask & (1 << milestoneId) != 0,
-            evidenceHash: m.evidenceHash,
-            trancheAmount: _trancheAmount(p, m)
-        });
+        bool certified = milestoneId < p.certifiedCount;
+        info.standardRef = m.standardRef;
+        info.descriptionHash = m.descriptionHash;
+        info.descriptionURI = m.descriptionURI;
+        info.shareBps = m.shareBps;
+        info.deadline = m.deadline;
+        info.certified = certified;
+        info.finalized = milestoneId < _finalizedNow(poolId, p);
+        info.released = p.releasedMask & (1 << milestoneId) != 0;
+        info.credited = m.credited;
+        info.evidenceHash = m.evidenceHash;
+        info.challengeEndsAt = certified ? _challengeEndsAt(p, m) : 0;
+        info.payee = m.payee;
+        info.trancheAmount = _trancheAmount(poolId, p, milestoneId);
     }
 
     /// @inheritdoc IImpactPools
@@ -352,12 +460,15 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControlDefaultAdminRules, P
         Pool storage p = _existingPool(poolId);
         if (p.failure == FailureReason.None) revert PoolsNotFailed(poolId);
         uint256 supply = _supply(p);
-        return (tokens > supply ? supply : tokens) * _refundPerToken(poolId, p);
+        return (tokens > supply ? supply : tokens) * _unearnedPerToken(poolId, p, p.finalizedCount);
     }
 
     /// @inheritdoc IImpactPools
-    function creditOf(address account, address asset) external view returns (uint256) {
-        return _credits[account][asset];
+    function exitQuote(uint256 poolId, uint256 tokens) external view returns (uint256) {
+        Pool storage p = _existingPool(poolId);
+        if (p.failure != FailureReason.None) return 0;
+        uint256 supply = _supply(p);
+        return (tokens > supply ? supply : tokens) * _unearnedPerToken(poolId, p, _finalizedNow(poolId, p));
     }
 
     /// @inheritdoc IImpactPools
@@ -365,19 +476,94 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControlDefaultAdminRules, P
         return _failureDue(poolId, _existingPool(poolId));
     }
 
+    /// @inheritdoc IImpactPools
+    function paused() public view returns (bool) {
+        PauseState memory s = _pause;
+        return s.pausedAt != 0 && block.timestamp < s.endsAt;
+    }
+
+    /// @inheritdoc IImpactPools
+    function pauseEndsAt() external view returns (uint256) {
+        return paused() ? _pause.endsAt : 0;
+    }
+
+    /// @inheritdoc IImpactPools
+    function dutyOf(address account) external view returns (bool held, bytes32 duty) {
+        if (hasRole(DEFAULT_ADMIN_ROLE, account)) return (true, DEFAULT_ADMIN_ROLE);
+        if (hasRole(PROGRAMME_ROLE, account)) return (true, PROGRAMME_ROLE);
+        if (hasRole(PAUSER_ROLE, account)) return (true, PAUSER_ROLE);
+        return (false, bytes32(0));
+    }
+
     /// @inheritdoc ERC1155
     function supportsInterface(bytes4 interfaceId)
         public
         view
-        override(ERC1155, AccessControlDefaultAdminRules)
+        override(ERC1155, AccessControl)
         returns (bool)
     {
         return super.supportsInterface(interfaceId);
     }
 
     // ----------------------------------------------------------------------------------------------------------
-    // Internal
+    // Internal: roles and pauses
     // ----------------------------------------------------------------------------------------------------------
+
+    /// @dev No role for an accredited oracle (separation of duties). The certifier has no code only while the
+    /// system is being deployed (it is deployed last); its constructor checks the roles granted before it.
+    function _grantRole(bytes32 role, address account) internal override returns (bool) {
+        if (address(certifier).code.length != 0 && certifier.isOracle(account)) revert PoolsOracleConflict(account);
+        return super._grantRole(role, account);
+    }
+
+    function _requireNotPaused() private view {
+        PauseState memory s = _pause;
+        if (s.pausedAt != 0 && block.timestamp < s.endsAt) revert PoolsPaused(s.endsAt);
+    }
+
+    /// @dev The pause state with a pause that ended by itself folded into the total and the cool-down.
+    function _settledPause() private view returns (PauseState memory s) {
+        s = _pause;
+        if (s.pausedAt != 0 && block.timestamp >= s.endsAt) {
+            s.pausedTotal += s.endsAt - s.pausedAt;
+            s.nextPauseAt = uint40(s.endsAt + PAUSE_COOLDOWN);
+            (s.pausedAt, s.endsAt) = (0, 0);
+        }
+    }
+
+    /// @dev Seconds the contract has been paused since deployment, the current pause included up to now.
+    function _pausedSeconds() private view returns (uint256 total) {
+        PauseState memory s = _pause;
+        total = s.pausedTotal;
+        if (s.pausedAt != 0) total += (block.timestamp < s.endsAt ? block.timestamp : s.endsAt) - s.pausedAt;
+    }
+
+    /// @dev The pool's clock: the block time less the time paused since the pool opened. Until the contract has
+    /// ever been paused this is the block time, and the pool's slot 3 is not read.
+    function _clock(Pool storage p) private view returns (uint256) {
+        uint256 pausedSeconds = _pausedSeconds();
+        return pausedSeconds == 0 ? block.timestamp : block.timestamp - (pausedSeconds - p.pausedAtOpen);
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // Internal: pools and milestones
+    // ----------------------------------------------------------------------------------------------------------
+
+    /// @dev Apart from `openPool` only because ten event fields and its locals do not fit the stack together.
+    function _emitPoolOpened(uint256 poolId, PoolParams calldata params, uint256 count) private {
+        emit PoolOpened(
+            poolId,
+            params.siteId,
+            params.asset,
+            params.price,
+            params.goalTokens,
+            params.capTokens,
+            params.saleStart,
+            params.saleEnd,
+            count,
+            params.challengeWindow
+        );
+    }
 
     function _scheduleMilestones(uint256 poolId, uint256 saleEnd, MilestoneParams[] calldata milestones) private {
         uint256 cumulativeBps = 0;
@@ -391,15 +577,11 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControlDefaultAdminRules, P
             // Checked before the narrowing below: a running total above 10,000 can never come back down.
             if (cumulativeBps > _BPS) revert PoolsSharesNotWhole(cumulativeBps);
             previousDeadline = m.deadline;
-            _milestones[poolId][i] = Milestone({
-                standardRef: m.standardRef,
-                descriptionHash: m.descriptionHash,
-                evidenceHash: bytes32(0),
-                deadline: m.deadline,
-                shareBps: m.shareBps,
-                cumulativeBps: uint16(cumulativeBps),
-                descriptionURI: m.descriptionURI
-            });
+            Milestone storage stored = _milestones[poolId][i];
+            (stored.standardRef, stored.descriptionHash, stored.descriptionURI) =
+                (m.standardRef, m.descriptionHash, m.descriptionURI);
+            (stored.deadline, stored.shareBps, stored.cumulativeBps) =
+                (m.deadline, m.shareBps, uint16(cumulativeBps));
             emit MilestoneScheduled(
                 poolId, i, m.standardRef, m.descriptionHash, m.descriptionURI, m.shareBps, m.deadline
             );
@@ -407,9 +589,78 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControlDefaultAdminRules, P
         if (cumulativeBps != _BPS) revert PoolsSharesNotWhole(cumulativeBps);
     }
 
+    /// @dev Reverts with the reason the milestone cannot be certified now; else the pool, its clock and the
+    /// site's beneficiary (the payee a certification records).
+    function _checkCertifiable(uint256 poolId, uint256 milestoneId)
+        private
+        view
+        returns (Pool storage p, uint256 clock, address beneficiary)
+    {
+        _requireNotPaused();
+        p = _existingPool(poolId);
+        if (p.failure != FailureReason.None) revert PoolsPoolFailed(poolId, p.failure);
+        if (milestoneId >= p.milestoneCount) revert PoolsUnknownMilestone(poolId, milestoneId);
+        uint256 next = p.certifiedCount;
+        if (milestoneId < next) revert PoolsMilestoneAlreadyCertified(poolId, milestoneId);
+        if (milestoneId > next) revert PoolsMilestoneOutOfOrder(poolId, milestoneId, next);
+        clock = _clock(p);
+        if (_saleOpen(p, clock)) revert PoolsSaleStillOpen(poolId, p.saleEnd + (block.timestamp - clock));
+        if (p.tokensSold < p.goalTokens) revert PoolsGoalNotReached(poolId, p.tokensSold, p.goalTokens);
+        uint256 deadline = _milestones[poolId][milestoneId].deadline;
+        if (clock > deadline) {
+            revert PoolsMilestoneDeadlinePassed(poolId, milestoneId, deadline + (block.timestamp - clock));
+        }
+        ISiteRegistry.SiteStatus status;
+        (status, beneficiary) = registry.statusAndBeneficiary(p.siteId);
+        if (status == ISiteRegistry.SiteStatus.Withdrawn) revert PoolsSiteWithdrawn(poolId, p.siteId);
+    }
+
+    /// @dev Records, for each certified milestone whose challenge window has passed, the tokens live now: no exit
+    /// happened since its window ended, because every exit finalizes first.
+    function _finalize(uint256 poolId, Pool storage p) private {
+        uint256 finalized = p.finalizedCount;
+        uint256 certified = p.certifiedCount;
+        if (finalized == certified) return;
+        uint256 clock = _clock(p);
+        uint256 window = p.challengeWindow;
+        uint64 live = uint64(_supply(p));
+        uint256 first = finalized;
+        while (finalized < certified) {
+            Milestone storage m = _milestones[poolId][finalized];
+            if (clock < m.certifiedClock + window) break;
+            m.tokensAtFinal = live;
+            ++finalized;
+        }
+        // finalized <= certified <= 32.
+        if (finalized != first) p.finalizedCount = uint8(finalized);
+    }
+
+    /// @dev What `_finalize` would make the finalized count now.
+    function _finalizedNow(uint256 poolId, Pool storage p) private view returns (uint256 finalized) {
+        finalized = p.finalizedCount;
+        uint256 certified = p.certifiedCount;
+        if (finalized == certified) return finalized;
+        uint256 clock = _clock(p);
+        uint256 window = p.challengeWindow;
+        while (finalized < certified && clock >= _milestones[poolId][finalized].certifiedClock + window) {
+            ++finalized;
+        }
+    }
+
+    function _challengeEndsAt(Pool storage p, Milestone storage m) private view returns (uint256) {
+        // The window ends on the pool's clock; in block time that is later by the time paused since opening.
+        return m.certifiedClock + p.challengeWindow + (block.timestamp - _clock(p));
+    }
+
     function _existingPool(uint256 poolId) private view returns (Pool storage p) {
         p = _pools[poolId];
         if (p.saleEnd == 0) revert PoolsUnknownPool(poolId);
+    }
+
+    function _requireBalance(uint256 poolId, uint256 tokens) private view {
+        if (tokens == 0) revert PoolsZeroTokens();
+        uint256 balance = balanceOf(msg.sender, poolId);
+        if (tokens > balance) revert ERC1155InsufficientBalance(msg.sender, balance, tokens, poolId);
     }
 
     function _siteStatus(uint256 siteId) private view returns (ISiteRegistry.SiteStatus status) {
@@ -423,18 +674,26 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControlDefaultAdminRules, P
         }
     }
 
-    /// @dev The sale is open until its end, unless the cap sold out earlier.
-    function _saleOpen(Pool storage p) private view returns (bool) {
-        return block.timestamp <= p.saleEnd && p.tokensSold < p.capTokens;
+    function _pendingChangesAffecting(Pool storage p) private view returns (uint256) {
+        return certifier.pendingChangeCount() + registry.pendingChangesAffecting(p.siteId);
     }
 
+    /// @dev The sale is open until its end on the pool's clock, unless the cap sold out earlier.
+    function _saleOpen(Pool storage p, uint256 clock) private view returns (bool) {
+        return clock <= p.saleEnd && p.tokensSold < p.capTokens;
+    }
+
+    /// @dev Why the pool can be failed now, if it can. Never while a challenge window is open: the certification
+    /// in it either becomes final (and the next deadline counts) or is voided (and its own deadline counts).
     function _failureDue(uint256 poolId, Pool storage p) private view returns (FailureReason) {
         uint256 next = p.certifiedCount;
         if (p.failure != FailureReason.None || next == p.milestoneCount) return FailureReason.None;
+        if (_finalizedNow(poolId, p) < next) return FailureReason.None;
         if (_siteStatus(p.siteId) == ISiteRegistry.SiteStatus.Withdrawn) return FailureReason.SiteWithdrawn;
-        if (_saleOpen(p)) return FailureReason.None;
+        uint256 clock = _clock(p);
+        if (_saleOpen(p, clock)) return FailureReason.None;
         if (p.tokensSold < p.goalTokens) return FailureReason.GoalNotReached;
-        if (block.timestamp > _milestones[poolId][next].deadline) return FailureReason.MilestoneMissed;
+        if (clock > _milestones[poolId][next].deadline) return FailureReason.MilestoneMissed;
         return FailureReason.None;
     }
 
@@ -443,38 +702,35 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControlDefaultAdminRules, P
     }
 
     function _supply(Pool storage p) private view returns (uint256) {
-        return p.tokensSold - p.refundedTokens;
+        return p.tokensSold - p.refundedTokens - p.exitedTokens;
     }
 
-    function _trancheAmount(Pool storage p, Milestone storage m) private view returns (uint256) {
-        uint256 raised = _raised(p);
-        uint256 upTo = raised * m.cumulativeBps / _BPS;
-        uint256 before = raised * (m.cumulativeBps - m.shareBps) / _BPS;
-        return upTo - before;
+    /// @dev What each token has earned the site once the first `finalized` milestones are final, rounded down.
+    function _earnedPerToken(uint256 poolId, Pool storage p, uint256 finalized) private view returns (uint256) {
+        if (finalized == 0) return 0;
+        return uint256(p.price) * _milestones[poolId][finalized - 1].cumulativeBps / _BPS;
     }
 
-    /// @dev What one token gets back from a failed pool: the money certified milestones did not earn, divided by
-    /// the tokens sold, rounded down (in the pool's favour). Every input is frozen once the pool has failed (no
-    /// more sales, no more certifications), so every token gets the same, whoever refunds first, and the total
-    /// refunded never needs storing. The remainder, less than one unit per token sold, stays in escrow.
-    function _refundPerToken(uint256 poolId, Pool storage p) private view returns (uint256) {
-        uint256 sold = p.tokensSold;
-        if (sold == 0) return 0;
-        uint256 raised = sold * p.price;
-        uint256 certified = p.certifiedCount;
-        uint256 earned = certified == 0 ? 0 : raised * _milestones[poolId][certified - 1].cumulativeBps / _BPS;
-        return (raised - earned) / sold;
+    /// @dev What a token redeemed now gets back: its price less what final milestones earned of it.
+    function _unearnedPerToken(uint256 poolId, Pool storage p, uint256 finalized) private view returns (uint256) {
+        return p.price - _earnedPerToken(poolId, p, finalized);
     }
 
-    function _refunded(uint256 poolId, Pool storage p) private view returns (uint256) {
-        return p.refundedTokens * _refundPerToken(poolId, p);
+    /// @dev A milestone's tranche: its share of each token live when it became final (or now, if it is not yet).
+    function _trancheAmount(uint256 poolId, Pool storage p, uint256 milestoneId) private view returns (uint256) {
+        Milestone storage m = _milestones[poolId][milestoneId];
+        uint256 tokens = milestoneId < p.finalizedCount ? m.tokensAtFinal : _supply(p);
+        uint256 price = p.price;
+        uint256 upTo = price * m.cumulativeBps / _BPS;
+        uint256 before = price * (m.cumulativeBps - m.shareBps) / _BPS;
+        return tokens * (upTo - before);
     }
 
     /// @dev The sum of the released tranches; computed rather than stored so that a release writes one slot.
     function _released(uint256 poolId, Pool storage p) private view returns (uint256 released) {
         uint256 mask = p.releasedMask;
         for (uint256 k; mask != 0; ++k) {
-            if (mask & 1 != 0) released += _trancheAmount(p, _milestones[poolId][k]);
+            if (mask & 1 != 0) released += _trancheAmount(poolId, p, k);
             mask >>= 1;
         }
     }

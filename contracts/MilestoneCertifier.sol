@@ -6,73 +6,145 @@ import {AccessControlDefaultAdminRules} from
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {DelayedChanges} from "./base/DelayedChanges.sol";
 import {IImpactPools} from "./interfaces/IImpactPools.sol";
 import {IMilestoneCertifier} from "./interfaces/IMilestoneCertifier.sol";
+import {ISiteRegistry} from "./interfaces/ISiteRegistry.sol";
+import {Bits} from "./libraries/Bits.sol";
 
 /// @title MilestoneCertifier
-/// @notice The oracle quorum that certifies Green List milestones of funding pools.
+/// @notice The oracle quorum that certifies Green List milestones of funding pools, and the reviewers who may void
+/// a certification during its challenge window.
 /// @dev The pools contract owns the milestone schedule and decides whether a milestone can be certified now
-/// (`IImpactPools.checkCertifiable`); this contract owns who may attest and how many must agree. It holds
-/// `CERTIFIER_ROLE` on the pools contract.
-contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRules, EIP712 {
-    /// @notice Accredited milestone oracles (EAGL assessors).
-    bytes32 public constant ORACLE_ROLE = keccak256("ORACLE_ROLE");
+/// (`IImpactPools.checkCertifiable`); this contract owns who may attest, how many must agree, and who may void.
+/// The pools accept certifications from this contract only (an immutable address on both sides).
+/// Each accreditation of an oracle takes the next index (0-255) for the contract's lifetime; an attestation sets
+/// the oracle's bit in a mask per milestone round and evidence hash, and counts while the bit is set in the mask
+/// of accredited oracles. Revoking clears the oracle's bit and advances the signature epoch.
+contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRules, DelayedChanges, EIP712 {
+    using Bits for uint256;
+
+    /// @notice The duty `CertifierDutyConflict` names for a reviewer.
+    bytes32 public constant REVIEWER_ROLE = keccak256("REVIEWER_ROLE");
 
     /// @notice EIP-712 type of a signed certification.
     bytes32 public constant CERTIFICATION_TYPEHASH = keccak256(
-        "Certification(uint256 poolId,uint256 milestoneId,bytes32 evidenceHash,string evidenceURI,uint256 deadline)"
+        "Certification(uint256 poolId,uint256 milestoneId,bytes32 evidenceHash,string evidenceURI,uint256 deadline,uint256 epoch)"
     );
 
-    /// @notice The pools whose milestones this contract certifies.
+    /// @notice How many oracle accreditations this contract can ever make (one bit each in a 256-bit mask).
+    uint256 public constant MAX_ORACLE_ACCREDITATIONS = 256;
+
+    /// @notice The pools whose milestones are certified here.
     IImpactPools public immutable pools;
+    /// @notice The register of sites (for the separation of duties).
+    ISiteRegistry public immutable registry;
+
+    uint8 internal constant _KIND_ACCREDIT_ORACLE = 1;
+    uint8 internal constant _KIND_LOWER_QUORUM = 2;
+    uint8 internal constant _KIND_REVOKE_REVIEWER = 3;
 
     /// @dev One entry of `certifyWithSignatures`' packed signatures: r, s and v.
     uint256 private constant _ENTRY_BYTES = 65;
 
+    /// @dev The oracles backing one evidence hash in one round, and the hash of the URI its first attestation gave.
+    struct Backing {
+        uint256 mask;
+        bytes32 uriHash;
+    }
+
     uint256 private _quorum;
     uint256 private _oracleCount;
-    mapping(uint256 poolId => mapping(uint256 milestoneId => mapping(address oracle => bytes32 evidenceHash)))
-        private _attestationOf;
-    mapping(uint256 poolId => mapping(uint256 milestoneId => mapping(bytes32 evidenceHash => uint256 count)))
-        private _attestationCount;
+    uint256 private _accreditedMask;
+    uint256 private _accreditations;
+    uint256 private _signatureEpoch;
+    mapping(address oracle => uint256 indexPlusOne) private _oracleIndex;
+    mapping(address reviewer => bool) private _reviewers;
+    mapping(uint256 poolId => mapping(uint256 milestoneId => uint256 round)) private _rounds;
+    mapping(bytes32 roundKey => uint256 mask) private _attested;
+    mapping(bytes32 roundKey => mapping(bytes32 evidenceHash => Backing)) private _backing;
+    mapping(uint256 poolId => mapping(uint256 milestoneId => mapping(bytes32 evidenceHash => bool))) private _voided;
 
     /// @param adminDelay Seconds a default-admin transfer must wait before it can be accepted.
-    /// @param admin The programme's admin account, which accredits oracles and sets the quorum.
+    /// @param admin The programme's admin account (typically a multisig): schedules oracle accreditations.
+    /// @param changeDelay_ Seconds a change that makes certification easier waits, at least `MIN_CHANGE_DELAY`.
+    /// @param siteRegistry The register of sites.
     /// @param impactPools The pools whose milestones are certified here.
     /// @param oracles The first accredited oracles.
     /// @param initialQuorum The first quorum, between 1 and `oracles.length`.
+    /// @param reviewers The first accredited reviewers.
     constructor(
         uint48 adminDelay,
         address admin,
+        uint256 changeDelay_,
+        ISiteRegistry siteRegistry,
         IImpactPools impactPools,
         address[] memory oracles,
-        uint256 initialQuorum
-    ) AccessControlDefaultAdminRules(adminDelay, admin) EIP712("Green List Milestone Certifier", "1") {
-        pools = impactPools;
+        uint256 initialQuorum,
+        address[] memory reviewers
+    )
+        AccessControlDefaultAdminRules(adminDelay, admin)
+        DelayedChanges(changeDelay_)
+        EIP712("Green List Milestone Certifier", "1")
+    {
+        if (
+            address(impactPools.certifier()) != address(this) || address(siteRegistry.certifier()) != address(this)
+                || address(impactPools.registry()) != address(siteRegistry)
+        ) revert CertifierMiswired(address(impactPools), address(siteRegistry));
+        (pools, registry) = (impactPools, siteRegistry);
         for (uint256 i; i < oracles.length; ++i) {
-            _grantRole(ORACLE_ROLE, oracles[i]);
+            _accredit(oracles[i]);
         }
         _setQuorum(initialQuorum);
+        for (uint256 i; i < reviewers.length; ++i) {
+            _accreditReviewer(reviewers[i]);
+        }
     }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // Oracles and reviewers
+    // ----------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IMilestoneCertifier
     function attest(uint256 poolId, uint256 milestoneId, bytes32 evidenceHash, string calldata evidenceURI)
         external
-        onlyRole(ORACLE_ROLE)
         returns (bool certified)
     {
-        if (evidenceHash == bytes32(0)) revert CertifierZeroEvidence();
+        uint256 bit = _oracleBit(msg.sender);
+        if (bit == 0) revert CertifierNotOracle(msg.sender);
+        _checkEvidence(poolId, milestoneId, evidenceHash);
         pools.checkCertifiable(poolId, milestoneId);
-        if (_attestationOf[poolId][milestoneId][msg.sender] != bytes32(0)) {
-            revert CertifierAlreadyAttested(poolId, milestoneId, msg.sender);
-        }
-        _attestationOf[poolId][milestoneId][msg.sender] = evidenceHash;
-        uint256 count = ++_attestationCount[poolId][milestoneId][evidenceHash];
-        emit OracleAttested(poolId, milestoneId, msg.sender, evidenceHash, evidenceURI, count);
 
+        bytes32 key = _roundKey(poolId, milestoneId);
+        if (_attested[key] & bit != 0) revert CertifierAlreadyAttested(poolId, milestoneId, msg.sender);
+        _attested[key] |= bit;
+        Backing storage backing = _backing[key][evidenceHash];
+        uint256 mask = backing.mask | bit;
+        backing.mask = mask;
+        if (backing.uriHash == bytes32(0)) backing.uriHash = keccak256(bytes(evidenceURI));
+
+        uint256 count = (mask & _accreditedMask).count();
+        emit OracleAttested(poolId, milestoneId, msg.sender, evidenceHash, evidenceURI, count);
         // `>=` rather than `==`: the quorum may have been lowered after earlier attestations.
         certified = count >= _quorum;
         if (certified) pools.recordCertification(poolId, milestoneId, evidenceHash, evidenceURI);
+    }
+
+    /// @inheritdoc IMilestoneCertifier
+    function finalizeAttestations(
+        uint256 poolId,
+        uint256 milestoneId,
+        bytes32 evidenceHash,
+        string calldata evidenceURI
+    ) external {
+        Backing storage backing = _backing[_roundKey(poolId, milestoneId)][evidenceHash];
+        if (backing.uriHash != keccak256(bytes(evidenceURI))) {
+            revert CertifierEvidenceURIMismatch(poolId, milestoneId, evidenceHash);
+        }
+        uint256 count = (backing.mask & _accreditedMask).count();
+        if (count < _quorum) revert CertifierBelowQuorum(count, _quorum);
+        emit AttestationsFinalized(poolId, milestoneId, msg.sender, evidenceHash, count);
+        pools.recordCertification(poolId, milestoneId, evidenceHash, evidenceURI);
     }
 
     /// @inheritdoc IMilestoneCertifier
@@ -85,7 +157,7 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
         bytes calldata signatures
     ) external {
         if (block.timestamp > deadline) revert CertifierSignatureExpired(deadline, block.timestamp);
-        if (evidenceHash == bytes32(0)) revert CertifierZeroEvidence();
+        _checkEvidence(poolId, milestoneId, evidenceHash);
         uint256 count = _quorum;
         if (signatures.length < count * _ENTRY_BYTES) {
             revert CertifierBelowQuorum(signatures.length / _ENTRY_BYTES, count);
@@ -93,10 +165,92 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
         // Whether the milestone can be certified now is checked once, by the pools, in `recordCertification`.
 
         bytes32 digest = _certificationDigest(poolId, milestoneId, evidenceHash, evidenceURI, deadline);
+        bytes32 key = _roundKey(poolId, milestoneId);
+        // Oracles that attested on chain this round, but not this evidence, may not sign it.
+        uint256 conflicting = _attested[key] & ~_backing[key][evidenceHash].mask;
         address[] memory signers = _signersOf(signatures, count, digest);
+        for (uint256 i; i < count; ++i) {
+            if (_oracleBit(signers[i]) & conflicting != 0) {
+                revert CertifierConflictingEvidence(poolId, milestoneId, signers[i]);
+            }
+        }
         emit CertifiedBySignatures(poolId, milestoneId, msg.sender, evidenceHash, signers);
         pools.recordCertification(poolId, milestoneId, evidenceHash, evidenceURI);
     }
+
+    /// @inheritdoc IMilestoneCertifier
+    function voidCertification(uint256 poolId, uint256 milestoneId, bytes32 reasonHash, string calldata reasonURI)
+        external
+    {
+        if (!_reviewers[msg.sender]) revert CertifierNotReviewer(msg.sender);
+        if (reasonHash == bytes32(0)) revert CertifierZeroReason();
+        bytes32[] memory voided = pools.voidCertification(poolId, milestoneId, msg.sender, reasonHash, reasonURI);
+        for (uint256 i; i < voided.length; ++i) {
+            _voided[poolId][milestoneId + i][voided[i]] = true;
+            ++_rounds[poolId][milestoneId + i];
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // The programme
+    // ----------------------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IMilestoneCertifier
+    function scheduleOracleAccreditation(address oracle)
+        external
+        onlyRole(DEFAULT_ADMIN_ROLE)
+        returns (uint256 changeId)
+    {
+        _checkMayAccredit(oracle);
+        return _scheduleChange(_KIND_ACCREDIT_ORACLE, 0, uint160(oracle));
+    }
+
+    /// @inheritdoc IMilestoneCertifier
+    function revokeOracle(address oracle) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        uint256 indexPlusOne = _oracleIndex[oracle];
+        if (indexPlusOne == 0) revert CertifierNotOracle(oracle);
+        delete _oracleIndex[oracle];
+        _accreditedMask &= ~(uint256(1) << (indexPlusOne - 1));
+        --_oracleCount;
+        uint256 epoch = ++_signatureEpoch;
+        emit OracleRevoked(oracle, indexPlusOne - 1, epoch);
+    }
+
+    /// @inheritdoc IMilestoneCertifier
+    function raiseQuorum(uint256 newQuorum) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (newQuorum <= _quorum) revert CertifierWrongQuorumDirection(newQuorum, _quorum);
+        _setQuorum(newQuorum);
+    }
+
+    /// @inheritdoc IMilestoneCertifier
+    function scheduleQuorumDecrease(uint256 newQuorum)
+        external
+        onlyRole(DEFAULT_ADMIN_ROLE)
+        returns (uint256 changeId)
+    {
+        if (newQuorum >= _quorum) revert CertifierWrongQuorumDirection(newQuorum, _quorum);
+        if (newQuorum == 0) revert CertifierInvalidQuorum(newQuorum, _oracleCount);
+        return _scheduleChange(_KIND_LOWER_QUORUM, 0, newQuorum);
+    }
+
+    /// @inheritdoc IMilestoneCertifier
+    function accreditReviewer(address reviewer) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _accreditReviewer(reviewer);
+    }
+
+    /// @inheritdoc IMilestoneCertifier
+    function scheduleReviewerRevocation(address reviewer)
+        external
+        onlyRole(DEFAULT_ADMIN_ROLE)
+        returns (uint256 changeId)
+    {
+        if (!_reviewers[reviewer]) revert CertifierNotReviewer(reviewer);
+        return _scheduleChange(_KIND_REVOKE_REVIEWER, 0, uint160(reviewer));
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // Views
+    // ----------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IMilestoneCertifier
     function certificationDigest(
@@ -110,11 +264,6 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
     }
 
     /// @inheritdoc IMilestoneCertifier
-    function setQuorum(uint256 newQuorum) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        _setQuorum(newQuorum);
-    }
-
-    /// @inheritdoc IMilestoneCertifier
     function quorum() external view returns (uint256) {
         return _quorum;
     }
@@ -125,8 +274,29 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
     }
 
     /// @inheritdoc IMilestoneCertifier
-    function attestationOf(uint256 poolId, uint256 milestoneId, address oracle) external view returns (bytes32) {
-        return _attestationOf[poolId][milestoneId][oracle];
+    function isOracle(address account) public view returns (bool) {
+        return _oracleIndex[account] != 0;
+    }
+
+    /// @inheritdoc IMilestoneCertifier
+    function isReviewer(address account) external view returns (bool) {
+        return _reviewers[account];
+    }
+
+    /// @inheritdoc IMilestoneCertifier
+    function signatureEpoch() external view returns (uint256) {
+        return _signatureEpoch;
+    }
+
+    /// @inheritdoc IMilestoneCertifier
+    function roundOf(uint256 poolId, uint256 milestoneId) external view returns (uint256) {
+        return _rounds[poolId][milestoneId];
+    }
+
+    /// @inheritdoc IMilestoneCertifier
+    function hasAttested(uint256 poolId, uint256 milestoneId, address oracle) external view returns (bool) {
+        uint256 bit = _oracleBit(oracle);
+        return bit != 0 && _attested[_roundKey(poolId, milestoneId)] & bit != 0;
     }
 
     /// @inheritdoc IMilestoneCertifier
@@ -135,7 +305,100 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
         view
         returns (uint256)
     {
-        return _attestationCount[poolId][milestoneId][evidenceHash];
+        return (_backing[_roundKey(poolId, milestoneId)][evidenceHash].mask & _accreditedMask).count();
+    }
+
+    /// @inheritdoc IMilestoneCertifier
+    function isEvidenceVoided(uint256 poolId, uint256 milestoneId, bytes32 evidenceHash) external view returns (bool) {
+        return _voided[poolId][milestoneId][evidenceHash];
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // Delayed changes
+    // ----------------------------------------------------------------------------------------------------------
+
+    function _requireMayChange(uint8 kind, address account) internal view override {
+        if (!hasRole(DEFAULT_ADMIN_ROLE, account)) revert ChangesUnauthorized(account, kind);
+    }
+
+    function _mayCancel(address account) internal view override returns (bool) {
+        return hasRole(DEFAULT_ADMIN_ROLE, account);
+    }
+
+    function _applyChange(uint8 kind, uint256, uint256 value) internal override {
+        if (kind == _KIND_ACCREDIT_ORACLE) {
+            _accredit(address(uint160(value)));
+        } else if (kind == _KIND_LOWER_QUORUM) {
+            _setQuorum(value);
+        } else {
+            address reviewer = address(uint160(value));
+            if (!_reviewers[reviewer]) revert CertifierNotReviewer(reviewer);
+            _reviewers[reviewer] = false;
+            emit ReviewerRevoked(reviewer);
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------------------
+    // Internal
+    // ----------------------------------------------------------------------------------------------------------
+
+    /// @dev No role here for an accredited oracle (separation of duties).
+    function _grantRole(bytes32 role, address account) internal override returns (bool) {
+        if (isOracle(account)) revert CertifierDutyConflict(account, role);
+        return super._grantRole(role, account);
+    }
+
+    function _accredit(address oracle) private {
+        _checkMayAccredit(oracle);
+        uint256 index = _accreditations;
+        if (index == MAX_ORACLE_ACCREDITATIONS) revert CertifierAccreditationsExhausted();
+        _accreditations = index + 1;
+        _oracleIndex[oracle] = index + 1;
+        _accreditedMask |= uint256(1) << index;
+        ++_oracleCount;
+        emit OracleAccredited(oracle, index);
+    }
+
+    function _accreditReviewer(address reviewer) private {
+        if (reviewer == address(0)) revert CertifierZeroAddress();
+        if (isOracle(reviewer)) revert CertifierDutyConflict(reviewer, REVIEWER_ROLE);
+        if (_reviewers[reviewer]) revert CertifierAlreadyReviewer(reviewer);
+        _reviewers[reviewer] = true;
+        emit ReviewerAccredited(reviewer);
+    }
+
+    /// @dev An oracle holds no other duty anywhere in the system: not a reviewer, not a site's wallet, no role.
+    function _checkMayAccredit(address oracle) private view {
+        if (oracle == address(0)) revert CertifierZeroAddress();
+        if (isOracle(oracle)) revert CertifierAlreadyOracle(oracle);
+        if (_reviewers[oracle]) revert CertifierDutyConflict(oracle, REVIEWER_ROLE);
+        if (hasRole(DEFAULT_ADMIN_ROLE, oracle)) revert CertifierDutyConflict(oracle, DEFAULT_ADMIN_ROLE);
+        (bool held, bytes32 duty) = registry.dutyOf(oracle);
+        if (!held) (held, duty) = pools.dutyOf(oracle);
+        if (held) revert CertifierDutyConflict(oracle, duty);
+    }
+
+    function _setQuorum(uint256 newQuorum) private {
+        if (newQuorum == 0 || newQuorum > _oracleCount) revert CertifierInvalidQuorum(newQuorum, _oracleCount);
+        emit QuorumChanged(_quorum, newQuorum);
+        _quorum = newQuorum;
+    }
+
+    /// @dev The oracle's bit in the accredited mask, or 0 if it is not accredited.
+    function _oracleBit(address oracle) private view returns (uint256) {
+        uint256 indexPlusOne = _oracleIndex[oracle];
+        return indexPlusOne == 0 ? 0 : uint256(1) << (indexPlusOne - 1);
+    }
+
+    function _checkEvidence(uint256 poolId, uint256 milestoneId, bytes32 evidenceHash) private view {
+        if (evidenceHash == bytes32(0)) revert CertifierZeroEvidence();
+        if (_voided[poolId][milestoneId][evidenceHash]) {
+            revert CertifierEvidenceVoided(poolId, milestoneId, evidenceHash);
+        }
+    }
+
+    function _roundKey(uint256 poolId, uint256 milestoneId) private view returns (bytes32) {
+        return keccak256(abi.encode(poolId, milestoneId, _rounds[poolId][milestoneId]));
     }
 
     function _certificationDigest(
@@ -148,7 +411,13 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
         return _hashTypedDataV4(
             keccak256(
                 abi.encode(
-                    CERTIFICATION_TYPEHASH, poolId, milestoneId, evidenceHash, keccak256(bytes(evidenceURI)), deadline
+                    CERTIFICATION_TYPEHASH,
+                    poolId,
+                    milestoneId,
+                    evidenceHash,
+                    keccak256(bytes(evidenceURI)),
+                    deadline,
+                    _signatureEpoch
                 )
             )
         );
@@ -185,7 +454,7 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
             }
             // Strictly ascending: a duplicate is never greater than itself, so no storage is needed to catch it.
             if (signer <= previous) revert CertifierSignerOutOfOrder(i, signer, previous);
-            if (!hasRole(ORACLE_ROLE, signer)) revert CertifierNotOracle(signer);
+            if (!isOracle(signer)) revert CertifierNotOracle(signer);
             signers[i] = signer;
             previous = signer;
         }
@@ -210,22 +479,5 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
         {
             revert CertifierInvalidSignature(i, wallet);
         }
-    }
-
-    function _setQuorum(uint256 newQuorum) private {
-        if (newQuorum == 0 || newQuorum > _oracleCount) revert CertifierInvalidQuorum(newQuorum, _oracleCount);
-        emit QuorumChanged(_quorum, newQuorum);
-        _quorum = newQuorum;
-    }
-
-    /// @dev Counts oracles so that the quorum can be checked against their number.
-    function _grantRole(bytes32 role, address account) internal override returns (bool granted) {
-        granted = super._grantRole(role, account);
-        if (granted && role == ORACLE_ROLE) ++_oracleCount;
-    }
-
-    function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
-        revoked = super._revokeRole(role, account);
-        if (revoked && role == ORACLE_ROLE) --_oracleCount;
     }
 }

@@ -24,6 +24,7 @@ CERTIFICATION_TYPES = {
         {"name": "evidenceHash", "type": "bytes32"},
         {"name": "evidenceURI", "type": "string"},
         {"name": "deadline", "type": "uint256"},
+        {"name": "epoch", "type": "uint256"},
     ]
 }
 
@@ -37,6 +38,9 @@ class Certification:
     evidence_hash: bytes
     evidence_uri: str
     deadline: int
+    # The certifier's signature epoch (`signatureEpoch()`): it advances whenever an oracle is revoked, which voids
+    # every signature made before.
+    epoch: int = 0
 
     def message(self) -> dict[str, Any]:
         return {
@@ -45,6 +49,7 @@ class Certification:
             "evidenceHash": self.evidence_hash,
             "evidenceURI": self.evidence_uri,
             "deadline": self.deadline,
+            "epoch": self.epoch,
         }
 
 

@@ -17,7 +17,19 @@ from brownie import (
     SiteRegistry,
     accounts,
 )
-from support import DAY, ETH, PRICE_ETH, PRICE_USDC, XIANJU_WDPA, latest_time, milestone_schedule, warp_past
+from support import (
+    CHALLENGE_WINDOW,
+    CHANGE_DELAY,
+    DAY,
+    ETH,
+    PRICE_ETH,
+    PRICE_USDC,
+    XIANJU_WDPA,
+    execute_after_delay,
+    latest_time,
+    milestone_schedule,
+    warp_past,
+)
 
 from impact.encoding import to_bytes32  # noqa: F401
 
@@ -84,21 +96,43 @@ def rando():
 # --- contracts ----------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def registry(programme):
-    return SiteRegistry.deploy(0, programme, {"from": programme})
+@pytest.fixture(scope="session")
+def reviewer():
+    """An accredited Independent Reviewer: may void a certification within its challenge window."""
+    return accounts[9]
 
 
 @pytest.fixture(scope="module")
-def pools(programme, registry):
-    return ImpactPools.deploy(0, programme, registry, "ipfs://impact/{id}.json", {"from": programme})
+def system(programme, oracles, reviewer):
+    """Registry, pools and certifier, wired to each other's immutable addresses. The certifier's address is known
+    before it exists: it is the deployer's third contract from here. `programme` holds every programme role, as on a
+    local chain; the change delay is the contracts' floor, two days."""
+    nonce = programme.nonce
+    certifier_address = programme.get_deployment_address(nonce + 2)
+    registry = SiteRegistry.deploy(0, programme, programme, CHANGE_DELAY, certifier_address, {"from": programme})
+    pools = ImpactPools.deploy(
+        programme, programme, programme, registry, certifier_address, "ipfs://impact/{id}.json", {"from": programme}
+    )
+    certifier = MilestoneCertifier.deploy(
+        0, programme, CHANGE_DELAY, registry, pools, list(oracles), 2, [reviewer], {"from": programme}
+    )
+    assert certifier.address == certifier_address
+    return registry, pools, certifier
 
 
 @pytest.fixture(scope="module")
-def certifier(programme, pools, oracles):
-    contract = MilestoneCertifier.deploy(0, programme, pools, list(oracles), 2, {"from": programme})
-    pools.grantRole(pools.CERTIFIER_ROLE(), contract, {"from": programme})
-    return contract
+def registry(system):
+    return system[0]
+
+
+@pytest.fixture(scope="module")
+def pools(system):
+    return system[1]
+
+
+@pytest.fixture(scope="module")
+def certifier(system):
+    return system[2]
 
 
 @pytest.fixture(scope="module")
@@ -138,6 +172,7 @@ def open_pool(pools, programme, site_id, certifier) -> Callable[..., int]:
             "capTokens": 1_000,
             "saleStart": now - 3600,
             "saleEnd": now + 30 * DAY,
+            "challengeWindow": CHALLENGE_WINDOW,
         }
         milestones = overrides.pop("milestones", None)
         params.update(overrides)
@@ -218,7 +253,7 @@ def signing_oracles(certifier, programme):
     oracles = sorted((accounts.add() for _ in range(3)), key=lambda a: int(a.address, 16))
     for oracle in oracles:
         programme.transfer(oracle, 10**18)
-        certifier.grantRole(certifier.ORACLE_ROLE(), oracle, {"from": programme})
+        execute_after_delay(certifier, certifier.scheduleOracleAccreditation(oracle, {"from": programme}))
     return oracles
 
 

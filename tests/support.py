@@ -9,6 +9,8 @@ from brownie import ZERO_ADDRESS, accounts, chain
 from impact.encoding import to_bytes32
 
 DAY = 24 * 60 * 60
+CHANGE_DELAY = 2 * DAY  # the contracts' floor
+CHALLENGE_WINDOW = 7 * DAY  # a pool's window for a reviewer to void a certification
 PRICE_ETH = 10**16  # 0.01 ETH per token
 PRICE_USDC = 10 * 10**6  # 10 USDC per token (6 decimals)
 XIANJU_WDPA = 555_000_001  # sample value, not Xianju National Park's real WDPA number
@@ -80,6 +82,13 @@ def warp_past(timestamp: int) -> None:
     while latest_time() <= timestamp:
         chain.sleep(timestamp - latest_time() + 1)
         chain.mine()
+
+
+def execute_after_delay(contract, scheduled_tx) -> Any:
+    """Lets the change scheduled by `scheduled_tx` come due, then executes it (anyone may)."""
+    change_id = scheduled_tx.return_value
+    warp_past(contract.change(change_id).dict()["executableAt"] - 1)
+    return contract.executeChange(change_id, {"from": accounts[8]})
 
 
 def money_snapshot(pools, pool_ids, holders, token=None) -> tuple:

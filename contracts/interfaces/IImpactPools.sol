@@ -1,24 +1,36 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
+import {IMilestoneCertifier} from "./IMilestoneCertifier.sol";
+import {ISiteRegistry} from "./ISiteRegistry.sol";
+
 /// @title IImpactPools
 /// @notice Funding pools for Green List sites. Each pool escrows investors' money (ETH or one ERC-20), mints
 /// ERC-1155 impact tokens (token id = pool id) at a fixed price, and releases the escrow to the site in
-/// tranches as milestones tied to the IUCN Green List Standard are certified by a quorum of accredited oracles.
-/// If the pool fails, holders redeem their tokens for a pro-rata share of the escrow not yet earned by the site.
+/// tranches as milestones tied to the IUCN Green List Standard are certified by a quorum of accredited oracles
+/// and survive the pool's challenge window. Otherwise the money goes back to the holders.
 /// @dev Lifecycle of a pool:
 /// 1. Sale: between `saleStart` and `saleEnd` anyone buys tokens, up to `cap`, while the site is a Candidate or
 ///    Green Listed. The sale closes at `saleEnd`, or earlier when the cap is sold out.
-/// 2. Milestones: only once the sale has closed with the goal reached can milestones be certified, so the amount
-///    raised (tokens sold x price) is fixed and every tranche is a fixed share of it. Milestones are certified
-///    in order, each before its own deadline. A certified milestone's tranche can be released by anyone; it is
-///    pushed to the site's beneficiary or, if the beneficiary cannot take it, credited for withdrawal.
-/// 3. Failure: anyone may fail a pool whose goal was not reached when the sale closed, whose next milestone's
-///    deadline passed uncertified, or whose site was withdrawn. Every token then redeems for the same
-///    `(raised - earned) / tokensSold`, rounded down, where `earned` is what certified milestones earned; the
-///    remainder (less than one unit per token sold) stays in escrow. Tranches certified before the failure stay
-///    releasable to the site.
-/// At every moment: raised = released + refunded + escrow.
+/// 2. Milestones: once the sale has closed with the goal reached, the certifier (and only it, fixed at
+///    construction) records certifications, in order, each before its deadline. A certification records the
+///    payee (the site's beneficiary then) and becomes final when the pool's challenge window has passed without a
+///    reviewer voiding it. A final milestone has earned its share of every token live at that moment; anyone can
+///    then release its tranche to the recorded payee (pushed, or credited for withdrawal if the push fails).
+/// 3. Exit: while a delayed change that affects the pool is pending (`ISiteRegistry.pendingChangesAffecting`,
+///    `IDelayedChanges.pendingChangeCount` of the certifier), any holder may redeem tokens for what a refund
+///    would pay now, without failing the pool for the others.
+/// 4. Failure: anyone may fail a pool whose goal was not reached when the sale closed, whose next milestone's
+///    deadline passed uncertified, or whose site was withdrawn (once no challenge window is open). Every token
+///    then redeems for the same amount: the price less what final milestones earned per token.
+/// Per-token accounting: milestone k, with cumulative share c_k, has earned `earned_k = floor(price * c_k /
+/// 10,000)` of each token once final, and the last milestone earns the whole price. A token redeemed after k
+/// final milestones pays `price - earned_k`; a tranche is `tokens live when it became final * (earned_k -
+/// earned_{k-1})`. So every token's price is split exactly between the site and its holder, and at every moment
+/// raised = released + refunded + exited + escrow, with nothing left over.
+/// Pauses: the pauser may pause buying, certifying and releasing for at most `MAX_PAUSE_DURATION`, then not
+/// again for `PAUSE_COOLDOWN`; every pool's clock stops while paused, so its sale window, deadlines and challenge
+/// windows move later by the time paused since it opened. Exits, refunds, failing and withdrawals never pause.
 interface IImpactPools {
     /// @notice Why a pool failed; `None` while it has not.
     enum FailureReason {
@@ -36,6 +48,8 @@ interface IImpactPools {
     /// @param capTokens Most tokens the pool will sell.
     /// @param saleStart First second of the sale (unix time).
     /// @param saleEnd Last second of the sale (unix time).
+    /// @param challengeWindow Seconds after a certification during which a reviewer may void it, up to
+    /// `MAX_CHALLENGE_WINDOW`; 0 makes certifications final at once.
     struct PoolParams {
         uint256 siteId;
         address asset;
@@ -44,14 +58,15 @@ interface IImpactPools {
         uint64 capTokens;
         uint40 saleStart;
         uint40 saleEnd;
+        uint32 challengeWindow;
     }
 
     /// @notice One milestone of a pool's schedule.
     /// @param standardRef The Green List Standard indicator or criterion, ASCII, e.g. "GLS-V1.1-3.4.1".
     /// @param descriptionHash Hash of the document that describes what must be achieved.
     /// @param descriptionURI Where that document lives.
-    /// @param shareBps Share of the amount raised released when the milestone is certified, in basis points.
-    /// @param deadline Last second at which the milestone can be certified (unix time).
+    /// @param shareBps Share of each token's price earned when the milestone is final, in basis points.
+    /// @param deadline Last second at which the milestone can be certified (unix time, moved later by pauses).
     struct MilestoneParams {
         bytes32 standardRef;
         bytes32 descriptionHash;
@@ -61,6 +76,10 @@ interface IImpactPools {
     }
 
     /// @notice A pool's parameters and its state, with the escrow accounting derived from it.
+    /// @param pausedTime Seconds the contract has been paused since the pool opened: every time of the pool
+    /// (sale window, deadlines, challenge windows) is that much later.
+    /// @param finalizedCount Certified milestones whose challenge window has passed.
+    /// @param exitOpen Whether holders may exit now (a delayed change affecting the pool is pending).
     struct PoolInfo {
         uint256 siteId;
         address asset;
@@ -69,19 +88,28 @@ interface IImpactPools {
         uint256 capTokens;
         uint256 saleStart;
         uint256 saleEnd;
+        uint256 challengeWindow;
         uint256 milestoneCount;
         uint256 tokensSold;
         uint256 supply;
         uint256 certifiedCount;
+        uint256 finalizedCount;
         uint256 releasedMask;
         FailureReason failure;
+        uint256 pausedTime;
+        bool exitOpen;
         uint256 raised;
         uint256 released;
         uint256 refunded;
+        uint256 exited;
         uint256 escrow;
     }
 
     /// @notice A milestone as scheduled, with its certification.
+    /// @param challengeEndsAt When its challenge window ends (unix time, later if the contract is paused before), 0 if
+    /// it is not certified.
+    /// @param payee Who its tranche goes to, recorded at certification.
+    /// @param trancheAmount Its tranche: exact once final, otherwise what it would be with the tokens live now.
     struct MilestoneInfo {
         bytes32 standardRef;
         bytes32 descriptionHash;
@@ -89,8 +117,12 @@ interface IImpactPools {
         uint256 shareBps;
         uint256 deadline;
         bool certified;
+        bool finalized;
         bool released;
+        bool credited;
         bytes32 evidenceHash;
+        uint256 challengeEndsAt;
+        address payee;
         uint256 trancheAmount;
     }
 
@@ -108,6 +140,7 @@ interface IImpactPools {
     /// @param saleStart First second of the sale.
     /// @param saleEnd Last second of the sale.
     /// @param milestoneCount Number of milestones in the schedule.
+    /// @param challengeWindow Seconds during which a certification can be voided.
     event PoolOpened(
         uint256 indexed poolId,
         uint256 indexed siteId,
@@ -117,7 +150,8 @@ interface IImpactPools {
         uint256 capTokens,
         uint256 saleStart,
         uint256 saleEnd,
-        uint256 milestoneCount
+        uint256 milestoneCount,
+        uint256 challengeWindow
     );
 
     /// @notice A milestone of a newly opened pool.
@@ -126,7 +160,7 @@ interface IImpactPools {
     /// @param standardRef The Green List Standard indicator or criterion.
     /// @param descriptionHash Hash of the milestone's description.
     /// @param descriptionURI Where the description lives.
-    /// @param shareBps Its tranche, in basis points of the amount raised.
+    /// @param shareBps Its share of each token's price, in basis points.
     /// @param deadline Last second at which it can be certified.
     event MilestoneScheduled(
         uint256 indexed poolId,
@@ -153,25 +187,49 @@ interface IImpactPools {
     /// @param milestoneId The milestone.
     /// @param evidenceHash The evidence the quorum attested.
     /// @param evidenceURI Where the evidence lives.
+    /// @param payee Who the tranche will go to.
+    /// @param challengeEndsAt When the challenge window ends, unless the contract is paused before.
     event MilestoneCertified(
-        uint256 indexed poolId, uint256 indexed milestoneId, bytes32 indexed evidenceHash, string evidenceURI
+        uint256 indexed poolId,
+        uint256 indexed milestoneId,
+        bytes32 indexed evidenceHash,
+        string evidenceURI,
+        address payee,
+        uint256 challengeEndsAt
     );
 
-    /// @notice A certified milestone's tranche left escrow for the site.
+    /// @notice A reviewer voided a certification within its challenge window.
+    /// @param poolId The pool.
+    /// @param milestoneId The milestone, uncertified again.
+    /// @param reviewer The reviewer.
+    /// @param evidenceHash The voided evidence.
+    /// @param reasonHash Hash of the reviewer's reasons.
+    /// @param reasonURI Where the reasons live.
+    event CertificationVoided(
+        uint256 indexed poolId,
+        uint256 indexed milestoneId,
+        address indexed reviewer,
+        bytes32 evidenceHash,
+        bytes32 reasonHash,
+        string reasonURI
+    );
+
+    /// @notice A final milestone's tranche left escrow for the site.
     /// @param poolId The pool.
     /// @param milestoneId The milestone.
-    /// @param beneficiary The site manager's wallet.
+    /// @param beneficiary The payee recorded at certification.
     /// @param amount The tranche.
     /// @param credited True if the wallet could not take the payment and it was credited for withdrawal instead.
     event TrancheReleased(
         uint256 indexed poolId, uint256 indexed milestoneId, address indexed beneficiary, uint256 amount, bool credited
     );
 
-    /// @notice Someone withdrew a payment that had been credited to them.
-    /// @param account Who withdrew.
-    /// @param asset The asset (`address(0)` for ETH).
+    /// @notice A credited tranche was withdrawn.
+    /// @param poolId The pool.
+    /// @param milestoneId The milestone.
+    /// @param account Who withdrew: the recorded payee, or the site's beneficiary now.
     /// @param amount How much.
-    event CreditWithdrawn(address indexed account, address indexed asset, uint256 amount);
+    event CreditWithdrawn(uint256 indexed poolId, uint256 indexed milestoneId, address indexed account, uint256 amount);
 
     /// @notice A pool failed; its holders may now redeem their tokens.
     /// @param poolId The pool.
@@ -184,6 +242,22 @@ interface IImpactPools {
     /// @param tokens Tokens burned.
     /// @param amount What was paid back.
     event Refunded(uint256 indexed poolId, address indexed holder, uint256 tokens, uint256 amount);
+
+    /// @notice A holder left a live pool while a change affecting it was pending.
+    /// @param poolId The pool.
+    /// @param holder Who exited (and was paid).
+    /// @param tokens Tokens burned.
+    /// @param amount What was paid back.
+    event Exited(uint256 indexed poolId, address indexed holder, uint256 tokens, uint256 amount);
+
+    /// @notice Buying, certifying and releasing are paused until `endsAt` at the latest.
+    /// @param account The pauser.
+    /// @param endsAt When the pause ends by itself.
+    event Paused(address indexed account, uint256 endsAt);
+
+    /// @notice The pauser ended a pause early.
+    /// @param account The pauser.
+    event Unpaused(address indexed account);
 
     // ----------------------------------------------------------------------------------------------------------
     // Errors
@@ -201,6 +275,8 @@ interface IImpactPools {
     error PoolsInvalidGoal(uint256 goalTokens, uint256 capTokens);
     /// @notice The sale window is empty, or ends in the past.
     error PoolsInvalidSaleWindow(uint256 saleStart, uint256 saleEnd);
+    /// @notice The challenge window is longer than `MAX_CHALLENGE_WINDOW`.
+    error PoolsInvalidChallengeWindow(uint256 challengeWindow, uint256 maxChallengeWindow);
     /// @notice A pool needs between one and `MAX_MILESTONES` milestones.
     error PoolsInvalidMilestoneCount(uint256 count);
     /// @notice A milestone has no standard reference or no description hash.
@@ -216,7 +292,7 @@ interface IImpactPools {
     error PoolsZeroTokens();
     /// @notice Tokens cannot be minted to the zero address.
     error PoolsZeroRecipient();
-    /// @notice The sale is not open at this time.
+    /// @notice The sale is not open at this time (times as moved by pauses).
     error PoolsSaleNotOpen(uint256 poolId, uint256 saleStart, uint256 saleEnd);
     /// @notice The purchase would sell more than the cap.
     error PoolsCapExceeded(uint256 poolId, uint256 tokensLeft, uint256 tokensAsked);
@@ -233,32 +309,55 @@ interface IImpactPools {
     error PoolsGoalNotReached(uint256 poolId, uint256 tokensSold, uint256 goalTokens);
     /// @notice The milestone is not in the pool's schedule.
     error PoolsUnknownMilestone(uint256 poolId, uint256 milestoneId);
-    /// @notice The milestone is already certified; it can never be certified again.
+    /// @notice The milestone is already certified (it can be certified again only if a reviewer voids it).
     error PoolsMilestoneAlreadyCertified(uint256 poolId, uint256 milestoneId);
     /// @notice Milestones are certified in order; an earlier one is still uncertified.
     error PoolsMilestoneOutOfOrder(uint256 poolId, uint256 milestoneId, uint256 nextMilestoneId);
-    /// @notice The milestone's deadline has passed.
+    /// @notice The milestone's deadline has passed (as moved by pauses).
     error PoolsMilestoneDeadlinePassed(uint256 poolId, uint256 milestoneId, uint256 deadline);
     /// @notice The site was withdrawn from the programme.
     error PoolsSiteWithdrawn(uint256 poolId, uint256 siteId);
+    /// @notice The site is suspended: no tranche is released to it until it is reinstated.
+    error PoolsSiteSuspended(uint256 poolId, uint256 siteId);
     /// @notice The evidence hash is zero.
     error PoolsZeroEvidence();
+    /// @notice Only the certifier fixed at construction records and voids certifications.
+    error PoolsNotCertifier(address caller);
 
     /// @notice The milestone has not been certified.
     error PoolsMilestoneNotCertified(uint256 poolId, uint256 milestoneId);
+    /// @notice The milestone's challenge window is still open: its tranche is not releasable yet.
+    error PoolsChallengeWindowOpen(uint256 poolId, uint256 milestoneId, uint256 challengeEndsAt);
+    /// @notice The milestone's challenge window has passed: its certification is final.
+    error PoolsChallengeWindowClosed(uint256 poolId, uint256 milestoneId);
     /// @notice The milestone's tranche was already released.
     error PoolsTrancheAlreadyReleased(uint256 poolId, uint256 milestoneId);
     /// @notice A payment the caller asked for could not be delivered to it.
     error PoolsPaymentFailed(address to, uint256 amount);
-    /// @notice Nothing has been credited to this account in this asset.
-    error PoolsNothingToWithdraw(address account, address asset);
+    /// @notice No credited tranche is waiting for this milestone.
+    error PoolsNothingToWithdraw(uint256 poolId, uint256 milestoneId);
+    /// @notice Only the recorded payee, or the site's beneficiary now, may withdraw a credited tranche.
+    error PoolsNotPayee(uint256 poolId, uint256 milestoneId, address caller);
 
-    /// @notice None of the failure conditions holds.
+    /// @notice None of the failure conditions holds (or a challenge window is still open).
     error PoolsCannotFail(uint256 poolId);
     /// @notice Refunds are only for failed pools.
     error PoolsNotFailed(uint256 poolId);
-    /// @notice The refund would pay nothing for these tokens.
+    /// @notice The refund or exit would pay nothing for these tokens.
     error PoolsNothingToRefund(uint256 poolId, uint256 tokens);
+    /// @notice Exits are open only while a delayed change affecting the pool is pending.
+    error PoolsNoPendingChange(uint256 poolId);
+
+    /// @notice The contract is paused until `endsAt`.
+    error PoolsPaused(uint256 endsAt);
+    /// @notice The contract is not paused.
+    error PoolsNotPaused();
+    /// @notice A new pause cannot start before `notBefore` (the cool-down after the last one).
+    error PoolsPauseCoolingDown(uint256 notBefore);
+    /// @notice An accredited oracle can hold no role here.
+    error PoolsOracleConflict(address account);
+    /// @notice The registry or certifier address is zero.
+    error PoolsZeroAddress();
 
     // ----------------------------------------------------------------------------------------------------------
     // Functions
@@ -283,13 +382,11 @@ interface IImpactPools {
     function buy(uint256 poolId, uint256 tokens, address recipient) external payable returns (uint256 cost);
 
     /// @notice Reverts with the reason why milestone `milestoneId` of pool `poolId` cannot be certified now.
-    /// @dev Oracles' certifier calls it before recording an attestation, so that a wrong milestone fails early.
-    /// @param poolId The pool.
-    /// @param milestoneId The milestone.
+    /// @dev The certifier calls it before recording an attestation, so that a wrong milestone fails early.
     function checkCertifiable(uint256 poolId, uint256 milestoneId) external view;
 
-    /// @notice Records that a quorum of oracles certified a milestone.
-    /// @dev Only the certifier role (the `MilestoneCertifier` contract). Not while paused.
+    /// @notice Records that a quorum of oracles certified a milestone, with the site's beneficiary as its payee.
+    /// @dev Only the certifier fixed at construction. Not while paused.
     /// @param poolId The pool.
     /// @param milestoneId The milestone; must be the next one, before its deadline.
     /// @param evidenceHash The evidence the quorum attested.
@@ -297,41 +394,74 @@ interface IImpactPools {
     function recordCertification(uint256 poolId, uint256 milestoneId, bytes32 evidenceHash, string calldata evidenceURI)
         external;
 
-    /// @notice Releases a certified milestone's tranche to the site's beneficiary.
-    /// @dev Anyone may call it. If the beneficiary rejects the payment it is credited to it instead
-    /// (`withdrawCredit`), so a beneficiary cannot block a release. Not while paused.
+    /// @notice Voids the certification of `milestoneId` and of every later certified milestone of the pool.
+    /// @dev Only the certifier (for an accredited reviewer), only within the milestone's challenge window. Works
+    /// while paused.
     /// @param poolId The pool.
-    /// @param milestoneId The certified milestone.
+    /// @param milestoneId The first milestone to void.
+    /// @param reviewer The reviewer, for the event.
+    /// @param reasonHash Hash of the reviewer's reasons.
+    /// @param reasonURI Where the reasons live.
+    /// @return evidenceHashes The voided evidence, for milestones `milestoneId`, `milestoneId + 1`, ...
+    function voidCertification(
+        uint256 poolId,
+        uint256 milestoneId,
+        address reviewer,
+        bytes32 reasonHash,
+        string calldata reasonURI
+    ) external returns (bytes32[] memory evidenceHashes);
+
+    /// @notice Releases a final milestone's tranche to the payee recorded at its certification.
+    /// @dev Anyone may call it. If the payee rejects the payment it is credited instead (`withdrawCredit`), so a
+    /// payee cannot block a release. Not while paused, nor while the site is suspended.
+    /// @param poolId The pool.
+    /// @param milestoneId The final milestone.
     /// @return amount The tranche.
     function release(uint256 poolId, uint256 milestoneId) external returns (uint256 amount);
 
-    /// @notice Withdraws what was credited to the caller in `asset` because a push payment failed.
-    /// @dev Works while paused: the money is already the caller's.
-    /// @param asset The asset (`address(0)` for ETH).
+    /// @notice Withdraws a credited tranche, to the caller: its recorded payee, or the site's beneficiary now (so a
+    /// payee that can never withdraw, e.g. a blocklisted wallet, does not strand the site's money).
+    /// @dev Works while paused: the money is already the site's.
+    /// @param poolId The pool.
+    /// @param milestoneId The milestone.
     /// @return amount What was paid.
-    function withdrawCredit(address asset) external returns (uint256 amount);
+    function withdrawCredit(uint256 poolId, uint256 milestoneId) external returns (uint256 amount);
 
     /// @notice Fails a pool whose goal was missed, whose next milestone's deadline passed uncertified, or whose
-    /// site was withdrawn.
+    /// site was withdrawn, once no challenge window of it is open.
     /// @dev Anyone may call it, also while paused, so refunds never depend on anyone's cooperation.
     /// @param poolId The pool.
     /// @return reason Why it failed.
     function fail(uint256 poolId) external returns (FailureReason reason);
 
-    /// @notice Redeems `tokens` of the caller's impact tokens of a failed pool for their pro-rata share of the
-    /// money certified milestones did not earn: `tokens * ((raised - earned) / tokensSold)`, rounded down per
-    /// token, so every token gets the same whoever redeems first.
+    /// @notice Redeems `tokens` of the caller's impact tokens of a failed pool for `tokens * (price - earned per
+    /// token by final milestones)`: every token gets the same, whoever redeems first.
     /// @dev Burns the tokens before paying. Works while paused.
     /// @param poolId The failed pool.
     /// @param tokens How many tokens to redeem.
     /// @return amount What was paid back.
     function refund(uint256 poolId, uint256 tokens) external returns (uint256 amount);
 
-    /// @notice Stops buying, certifying and releasing. Refunds and withdrawals go on.
+    /// @notice Redeems `tokens` of the caller's impact tokens of a live pool, while a delayed change that affects
+    /// it is pending, for exactly what a refund would pay now; the pool goes on for the others.
+    /// @dev Burns the tokens before paying. Works while paused.
+    /// @param poolId The pool.
+    /// @param tokens How many tokens to redeem.
+    /// @return amount What was paid back.
+    function exit(uint256 poolId, uint256 tokens) external returns (uint256 amount);
+
+    /// @notice Pauses buying, certifying and releasing for at most `MAX_PAUSE_DURATION`; pools' clocks stop.
+    /// @dev Only the pauser role; not within `PAUSE_COOLDOWN` of the end of the last pause.
     function pause() external;
 
-    /// @notice Lifts `pause`.
+    /// @notice Ends the pause early.
     function unpause() external;
+
+    /// @notice Whether buying, certifying and releasing are paused now.
+    function paused() external view returns (bool);
+
+    /// @notice When the current pause ends by itself, or 0 if not paused.
+    function pauseEndsAt() external view returns (uint256);
 
     /// @notice A pool's parameters, state and accounting.
     function pool(uint256 poolId) external view returns (PoolInfo memory);
@@ -348,9 +478,20 @@ interface IImpactPools {
     /// @notice What `refund(poolId, tokens)` would pay now, if the pool has failed.
     function refundQuote(uint256 poolId, uint256 tokens) external view returns (uint256);
 
-    /// @notice What was credited to `account` in `asset` and not yet withdrawn.
-    function creditOf(address account, address asset) external view returns (uint256);
+    /// @notice What `exit(poolId, tokens)` would pay now, if exits are open (0 if the pool has failed).
+    function exitQuote(uint256 poolId, uint256 tokens) external view returns (uint256);
 
     /// @notice The reason a pool can be failed now, or `None`.
     function failureDue(uint256 poolId) external view returns (FailureReason);
+
+    /// @notice The register of sites.
+    function registry() external view returns (ISiteRegistry);
+
+    /// @notice The only contract that may record and void certifications.
+    function certifier() external view returns (IMilestoneCertifier);
+
+    /// @notice Whether `account` holds a role here (an oracle may hold none).
+    /// @return held True if it holds one.
+    /// @return duty The role's id.
+    function dutyOf(address account) external view returns (bool held, bytes32 duty);
 }

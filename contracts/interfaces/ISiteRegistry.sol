@@ -1,12 +1,19 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.20;
 
+import {IDelayedChanges} from "./IDelayedChanges.sol";
+import {IMilestoneCertifier} from "./IMilestoneCertifier.sol";
+
 /// @title ISiteRegistry
 /// @notice The register of protected and conserved areas taking part in the IUCN Green List programme.
 /// @dev A site is identified by a sequential id (from 1) and by its number in the World Database on Protected
-/// Areas (WDPA id). Its Green List status follows the programme's phases; a suspended or withdrawn site takes
-/// no new money, and a withdrawn site is final: every pool of it may be failed and refunded.
-interface ISiteRegistry {
+/// Areas (WDPA id). Its Green List status follows the programme's phases (see `setStatus` for the transitions):
+/// a suspended site takes no new money and no tranche is released to it until it is reinstated; a withdrawn site
+/// is final: every pool of it may be failed and refunded. Changing the wallet that receives a site's tranches is
+/// a delayed change (`IDelayedChanges`): scheduled in public, executable after the delay, and while it is pending
+/// the holders of the site's live pools may exit. An accredited oracle can never be a beneficiary nor hold a role
+/// here (separation of duties, checked against the certifier).
+interface ISiteRegistry is IDelayedChanges {
     /// @notice Green List status of a site, as decided by the programme.
     /// @dev `None` only marks an id that was never registered.
     enum SiteStatus {
@@ -59,7 +66,7 @@ interface ISiteRegistry {
     /// @param newStatus The status after the change.
     event SiteStatusChanged(uint256 indexed siteId, SiteStatus previousStatus, SiteStatus newStatus);
 
-    /// @notice The programme changed the wallet that receives a site's tranches.
+    /// @notice A scheduled change of the wallet that receives a site's tranches took effect.
     /// @param siteId The site.
     /// @param previousBeneficiary The wallet before the change.
     /// @param newBeneficiary The wallet after the change.
@@ -98,10 +105,20 @@ interface ISiteRegistry {
     /// @notice The beneficiary is the zero address.
     error RegistryZeroBeneficiary();
 
-    /// @notice The requested status cannot be set (`None`, or the current status again).
+    /// @notice The status machine does not allow this transition (see `setStatus`).
     /// @param siteId The site.
-    /// @param status The status asked for.
-    error RegistryInvalidStatus(uint256 siteId, SiteStatus status);
+    /// @param from Its status now.
+    /// @param to The status asked for.
+    error RegistryInvalidTransition(uint256 siteId, SiteStatus from, SiteStatus to);
+
+    /// @notice An accredited oracle cannot be a site's beneficiary nor hold a role in the registry.
+    /// @param account The oracle.
+    error RegistryOracleConflict(address account);
+
+    /// @notice This address already receives the site's tranches.
+    /// @param siteId The site.
+    /// @param beneficiary The address.
+    error RegistrySameBeneficiary(uint256 siteId, address beneficiary);
 
     /// @notice A withdrawn site is final and cannot change any more.
     /// @param siteId The site.
@@ -127,17 +144,23 @@ interface ISiteRegistry {
         address beneficiary
     ) external returns (uint256 siteId);
 
-    /// @notice Changes a site's Green List status.
-    /// @dev Only the registrar role. `Withdrawn` is final.
+    /// @notice Changes a site's Green List status, at once: every transition either takes no money from investors
+    /// or sends it back to them.
+    /// @dev Only the registrar role. The transitions: Candidate -> Green Listed (admitted), Candidate or Green
+    /// Listed -> Suspended (an alert), Green Listed -> Candidate (the status lapsed), Suspended -> the status it had
+    /// before the suspension (reinstated), and any status -> Withdrawn, which is final.
     /// @param siteId The site.
     /// @param newStatus The new status.
     function setStatus(uint256 siteId, SiteStatus newStatus) external;
 
-    /// @notice Changes the wallet that receives a site's tranches.
-    /// @dev Only the registrar role. Tranches already credited to the previous wallet stay with it.
+    /// @notice Schedules a change of the wallet that receives a site's tranches (`IDelayedChanges`); it takes
+    /// effect when executed after the delay. Tranches certified before it keep the payee recorded at certification.
+    /// @dev Only the registrar role. The new wallet must be non-zero, not the current one, and not an oracle; all
+    /// of this is checked again when the change is executed.
     /// @param siteId The site.
     /// @param newBeneficiary The new wallet.
-    function setBeneficiary(uint256 siteId, address newBeneficiary) external;
+    /// @return changeId The scheduled change.
+    function scheduleBeneficiaryChange(uint256 siteId, address newBeneficiary) external returns (uint256 changeId);
 
     /// @notice Changes where a site's documentation lives.
     /// @dev Only the registrar role.
@@ -162,4 +185,19 @@ interface ISiteRegistry {
 
     /// @notice How many sites have been registered; ids run from 1 to this number.
     function siteCount() external view returns (uint256);
+
+    /// @notice The oracle quorum, checked so that no oracle holds a duty here.
+    function certifier() external view returns (IMilestoneCertifier);
+
+    /// @notice Whether `account` receives the tranches of at least one site.
+    function isBeneficiary(address account) external view returns (bool);
+
+    /// @notice Whether `account` holds a duty here that an oracle may not hold: a role, or a site's wallet.
+    /// @return held True if it holds one.
+    /// @return duty The role's id, or `keccak256("BENEFICIARY")`.
+    function dutyOf(address account) external view returns (bool held, bytes32 duty);
+
+    /// @notice How many pending changes affect the pools of `siteId`: its beneficiary changes and changes of the
+    /// registry's delay. While it is not zero, holders of the site's live pools may exit.
+    function pendingChangesAffecting(uint256 siteId) external view returns (uint256);
 }

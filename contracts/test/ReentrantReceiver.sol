@@ -13,7 +13,8 @@ contract ReentrantReceiver is IERC1155Receiver {
         None,
         Buy,
         Refund,
-        Release
+        Release,
+        Exit
     }
 
     IImpactPools public immutable pools;
@@ -40,6 +41,11 @@ contract ReentrantReceiver is IERC1155Receiver {
     /// @notice Redeems its tokens of a failed pool.
     function refund(uint256 pool, uint256 amount) external {
         pools.refund(pool, amount);
+    }
+
+    /// @notice Exits a live pool with its tokens.
+    function exit(uint256 pool, uint256 amount) external {
+        pools.exit(pool, amount);
     }
 
     function onERC1155Received(address, address, uint256, uint256, bytes calldata) external returns (bytes4) {
@@ -75,6 +81,10 @@ contract ReentrantReceiver is IERC1155Receiver {
             }
         } else if (what == Attack.Refund) {
             try pools.refund(poolId, tokens) {} catch (bytes memory err) {
+                reentryError = err;
+            }
+        } else if (what == Attack.Exit) {
+            try pools.exit(poolId, tokens) {} catch (bytes memory err) {
                 reentryError = err;
             }
         } else {

@@ -13,9 +13,9 @@ contract RejectingBeneficiary {
         accepting = value;
     }
 
-    /// @notice Withdraws the ETH credited to this wallet by `pools`.
-    function withdrawFrom(IImpactPools pools) external returns (uint256) {
-        return pools.withdrawCredit(address(0));
+    /// @notice Withdraws a tranche of `pools` credited to this wallet.
+    function withdrawFrom(IImpactPools pools, uint256 poolId, uint256 milestoneId) external returns (uint256) {
+        return pools.withdrawCredit(poolId, milestoneId);
     }
 
     receive() external payable {
