@@ -120,11 +120,11 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl, ReentrancyGuard {
         IMilestoneCertifier milestoneCertifier,
         string memory tokenURI
     ) ERC1155(tokenURI) {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
-        if (address(siteRegistry) == address(0) || address(milestoneCertifier) == address(0)) {
+        if (admin == address(0) || address(siteRegistry) == address(0) || address(milestoneCertifier) == address(0)) {
             revert PoolsZeroAddress();
         }
         (registry, certifier) = (siteRegistry, milestoneCertifier);
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(PROGRAMME_ROLE, programme);
         _grantRole(PAUSER_ROLE, pauser);
     }

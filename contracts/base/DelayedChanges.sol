@@ -52,7 +52,6 @@ abstract contract DelayedChanges is IDelayedChanges {
         _settle(c, ChangeState.Executed);
         emit ChangeExecuted(changeId, msg.sender);
         if (kind == _KIND_CHANGE_DELAY) {
-            _checkDelay(value);
             _setChangeDelay(value);
         } else {
             _applyChange(kind, subject, value);

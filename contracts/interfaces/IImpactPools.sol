@@ -356,7 +356,7 @@ interface IImpactPools {
     error PoolsPauseCoolingDown(uint256 notBefore);
     /// @notice An accredited oracle can hold no role here.
     error PoolsOracleConflict(address account);
-    /// @notice The registry or certifier address is zero.
+    /// @notice The admin, registry or certifier address is zero.
     error PoolsZeroAddress();
 
     // ----------------------------------------------------------------------------------------------------------
