@@ -254,8 +254,8 @@ def cmd_buy(ctx: Context) -> None:
     a = ctx.args
     if a.tokens < 1:
         raise UserError("--tokens must be at least 1")
-    info = ctx.system.pool(a.pool)
     recipient = parse_address(a.recipient, "recipient address") if a.recipient else ctx.signer.address
+    info = ctx.system.pool(a.pool)
     pools = ctx.system.pools
     cost = a.tokens * info["price"]
     asset = info["asset"]
