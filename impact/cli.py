@@ -41,13 +41,17 @@ class Context:
     @property
     def signer(self) -> Signer:
         if self._signer is None:
-            self._signer = load_signer(self.args.account, self.w3, self.net.live)
+            self._signer = load_signer(self.args.account, self.w3, self.net.live, self.net.name)
         return self._signer
 
     @property
     def sender(self) -> Sender:
         confirmations = self.args.confirmations if self.net.live else 1
-        return Sender(self.w3, self.signer, confirmations=confirmations)
+        # The hash is printed once sent on a live network, and on a local node if it is not mined within 2 s.
+        announce = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+        return Sender(
+            self.w3, self.signer, confirmations, announce=announce, announce_after=0.0 if self.net.live else 2.0
+        )
 
     @property
     def system(self) -> System:
@@ -322,6 +326,12 @@ def cmd_trace(ctx: Context) -> None:
     print(json.dumps(asdict(result), indent=2, default=str) if a.json else render(result))
 
 
+def cmd_tx(ctx: Context) -> None:
+    from impact.tx import transaction_status
+
+    print(transaction_status(ctx.w3, ctx.args.hash))
+
+
 def cmd_dev_fund(ctx: Context) -> None:
     """Local chains only: mint the mock stablecoin to an address (sample money for demos)."""
     if ctx.net.live:
@@ -483,6 +493,9 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--token-lot", metavar="TX", help="a purchase's transaction hash")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
+    p = command("tx", "show whether a transaction is pending, succeeded or reverted", cmd_tx)
+    p.add_argument("hash", help="the transaction hash (0x…)")
+
     p = command("refund", "redeem tokens of a failed pool", cmd_refund)
     p.add_argument("--pool", type=int, required=True)
     p.add_argument("--tokens", type=_positive, help="how many (default: all you hold)")
@@ -510,8 +523,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UserError, ArtifactError) as exc:
         print("error: " + " ".join(str(exc).split()), file=sys.stderr)  # always one line
         return 1
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(f"error: {str(exc) or 'interrupted'}", file=sys.stderr)  # names a transaction already sent (impact.tx)
         return 130
     return 0
 
