@@ -186,30 +186,27 @@ def cmd_oracle_attest(ctx: Context) -> None:
 
 
 def cmd_pool_open(ctx: Context) -> None:
+    from impact.pool_spec import describe
+
     a = ctx.args
     try:
         spec = load_pool_spec(a.file)
     except SpecError as exc:
         raise UserError(str(exc)) from None
+    site = ctx.system.site(a.site)
+    if mismatch := spec.site.mismatch(a.site, site):
+        raise UserError(mismatch)
     asset = _asset_address(ctx, a.asset or spec.asset)
     decimals, symbol = ctx.system.asset_units(asset)
     now = int(ctx.w3.eth.get_block("latest")["timestamp"])
     try:
-        params, milestones = spec.to_contract_args(a.site, asset, decimals, now)
+        params, milestones = spec.to_contract_args(a.site, asset, decimals, now, symbol)
     except SpecError as exc:
         raise UserError(str(exc)) from None
     fn = ctx.system.pools.functions.openPool(params, milestones)
     pool_id = ctx.sender.simulate(fn)
-    ctx.confirm(
-        "Opening a pool",
-        {
-            "site": a.site,
-            "asset": symbol,
-            "price": f"{spec.price} {symbol}",
-            "goal / cap": f"{spec.goal_tokens} / {spec.cap_tokens} tokens",
-            "milestones": len(milestones),
-        },
-    )
+    print("\n".join(describe(params, milestones, f"{spec.price} {symbol}", site["name"])))
+    ctx.confirm("Opening this pool", {})
     receipt = ctx.sender.send(fn)
     count = len(milestones)
     print(

@@ -21,8 +21,7 @@ def usdc(deployed):
 
 @pytest.fixture
 def eth_pool(impact, deployed) -> int:
-    out = impact.ok("pool", "open", "--file", POOL_FILE, "--site", "1")
-    return int(out.split()[1])
+    return impact.open_pool(POOL_FILE)
 
 
 def test_deploy_records_addresses_blocks_and_transactions_per_chain(impact, deployed):
@@ -51,7 +50,7 @@ def test_buying_for_a_recipient_mints_to_them(impact, pools, eth_pool):
 
 
 def test_buying_with_an_erc20_approves_exactly_the_price(impact, pools, usdc):
-    pool_id = int(impact.ok("pool", "open", "--file", USDC_FILE, "--site", "1").split()[1])
+    pool_id = impact.open_pool(USDC_FILE)
     impact.ok("dev", "fund", "--to", accounts[4].address, "--amount", "1000")
     out = impact.ok("buy", "--pool", str(pool_id), "--tokens", "4", account="dev:4")
     assert f"bought 4 tokens of pool {pool_id} for 100 USDC" in out
@@ -85,7 +84,7 @@ def test_a_closed_sale_is_explained_in_a_sentence_and_nothing_is_sent(impact, po
         (
             ("pool", "open", "--file", "samples/reports/xianju-milestone-1/report.yaml", "--site", "1"),
             "dev:0",
-            "error: site: missing or not a mapping",
+            "error: samples/reports/xianju-milestone-1/report.yaml is not a pool description",
         ),
         (("pool", "open", "--file", "nope.yaml", "--site", "1"), "dev:0", "error: cannot read nope.yaml"),
         (("refund", "--pool", "1"), "dev:4", "holds no tokens of pool 1"),

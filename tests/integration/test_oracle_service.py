@@ -65,6 +65,8 @@ def world(tmp_path):
         "CN",
         "--wdpa",
         "555000001",
+        "--uri",
+        "ipfs://sample/xianju-national-park.json",
         "--beneficiary",
         w3.eth.accounts[7],
     )
