@@ -158,6 +158,7 @@ def cmd_oracle_quorum(ctx: Context) -> None:
 
 def cmd_oracle_attest(ctx: Context) -> None:
     from impact.evidence import ReportError, load_report
+    from impact.oracle_commands import check_criterion
 
     a = ctx.args
     if a.report:
@@ -171,6 +172,7 @@ def cmd_oracle_attest(ctx: Context) -> None:
             )
         except ReportError as exc:
             raise UserError(str(exc)) from None
+        check_criterion(ctx, report, "refusing to attest it")
     else:
         if a.pool is None or a.milestone is None or not a.evidence_hash or not a.uri:
             raise UserError("give --report R, or all of --pool, --milestone, --evidence-hash and --uri")
