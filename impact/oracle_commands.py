@@ -205,7 +205,7 @@ def cmd_submit(ctx: Any) -> None:
 def cmd_watch(ctx: Any) -> None:
     from impact.errors import explain_exception as explain
     from impact.oracle_chain import Web3OracleChain
-    from impact.oracle_service import OracleService, ServiceConfig
+    from impact.oracle_service import REJECTED, OracleService, ServiceConfig
 
     a = ctx.args
     logging.basicConfig(
@@ -221,7 +221,12 @@ def cmd_watch(ctx: Any) -> None:
     )
     service = OracleService(chain, config)
     service.install_signal_handlers()
-    service.run(once=a.once)
+    outcomes = service.run(once=a.once)
+    if a.once and outcomes and all(outcome == REJECTED for outcome in outcomes):
+        raise UserError(
+            f"every report in {a.inbox} was rejected ({len(outcomes)}); the reasons are logged above and the "
+            f"reports are in {config.rejected_dir}"
+        )
 
 
 def cmd_verify_evidence(ctx: Any) -> None:

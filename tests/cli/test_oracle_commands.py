@@ -186,6 +186,18 @@ def test_the_watch_service_in_sign_mode_writes_a_signature_file(impact, report, 
     assert result.code == 0, result.out + result.err
     (signature,) = (inbox / "signatures").iterdir()
     assert json.loads(signature.read_text())["signer"] == signing_oracles[2].address
+    assert json.loads(signature.read_text())["deadline"] == report["deadline"]  # the report's, not "now + a TTL"
+
+    # The report was filed with its evidence, so another oracle can still check and sign it from there, a day later,
+    # and the two signatures combine.
+    filed = inbox / "processed" / "report"
+    assert sorted(p.name for p in filed.iterdir()) == ["consultation-record.txt", "eagl-assessment.txt", "report.yaml"]
+    chain.sleep(DAY)
+    chain.mine()
+    later = {**report, "path": filed / "report.yaml"}
+    assert sign(impact, later, signing_oracles[0], tmp_path / "later.json").code == 0
+    assert submit(impact, later, [signature, tmp_path / "later.json"]).code == 0
+    assert report["pools"].milestone(report["pool_id"], 0).dict()["certified"]
 
 
 # --- the deadline the oracles agree on --------------------------------------------------------------------------
