@@ -41,13 +41,17 @@ class Context:
     @property
     def signer(self) -> Signer:
         if self._signer is None:
-            self._signer = load_signer(self.args.account, self.w3, self.net.live)
+            self._signer = load_signer(self.args.account, self.w3, self.net.live, self.net.name)
         return self._signer
 
     @property
     def sender(self) -> Sender:
         confirmations = self.args.confirmations if self.net.live else 1
-        return Sender(self.w3, self.signer, confirmations=confirmations)
+        # The hash is printed once sent on a live network, and on a local node if it is not mined within 2 s.
+        announce = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+        return Sender(
+            self.w3, self.signer, confirmations, announce=announce, announce_after=0.0 if self.net.live else 2.0
+        )
 
     @property
     def system(self) -> System:
@@ -154,6 +158,7 @@ def cmd_oracle_quorum(ctx: Context) -> None:
 
 def cmd_oracle_attest(ctx: Context) -> None:
     from impact.evidence import ReportError, load_report
+    from impact.oracle_commands import check_criterion
 
     a = ctx.args
     if a.report:
@@ -167,6 +172,7 @@ def cmd_oracle_attest(ctx: Context) -> None:
             )
         except ReportError as exc:
             raise UserError(str(exc)) from None
+        check_criterion(ctx, report, "refusing to attest it")
     else:
         if a.pool is None or a.milestone is None or not a.evidence_hash or not a.uri:
             raise UserError("give --report R, or all of --pool, --milestone, --evidence-hash and --uri")
@@ -182,30 +188,27 @@ def cmd_oracle_attest(ctx: Context) -> None:
 
 
 def cmd_pool_open(ctx: Context) -> None:
+    from impact.pool_spec import describe
+
     a = ctx.args
     try:
         spec = load_pool_spec(a.file)
     except SpecError as exc:
         raise UserError(str(exc)) from None
+    site = ctx.system.site(a.site)
+    if mismatch := spec.site.mismatch(a.site, site):
+        raise UserError(mismatch)
     asset = _asset_address(ctx, a.asset or spec.asset)
     decimals, symbol = ctx.system.asset_units(asset)
     now = int(ctx.w3.eth.get_block("latest")["timestamp"])
     try:
-        params, milestones = spec.to_contract_args(a.site, asset, decimals, now)
+        params, milestones = spec.to_contract_args(a.site, asset, decimals, now, symbol)
     except SpecError as exc:
         raise UserError(str(exc)) from None
     fn = ctx.system.pools.functions.openPool(params, milestones)
     pool_id = ctx.sender.simulate(fn)
-    ctx.confirm(
-        "Opening a pool",
-        {
-            "site": a.site,
-            "asset": symbol,
-            "price": f"{spec.price} {symbol}",
-            "goal / cap": f"{spec.goal_tokens} / {spec.cap_tokens} tokens",
-            "milestones": len(milestones),
-        },
-    )
+    print("\n".join(describe(params, milestones, f"{spec.price} {symbol}", site["name"])))
+    ctx.confirm("Opening this pool", {})
     receipt = ctx.sender.send(fn)
     count = len(milestones)
     print(
@@ -254,8 +257,8 @@ def cmd_buy(ctx: Context) -> None:
     a = ctx.args
     if a.tokens < 1:
         raise UserError("--tokens must be at least 1")
-    info = ctx.system.pool(a.pool)
     recipient = parse_address(a.recipient, "recipient address") if a.recipient else ctx.signer.address
+    info = ctx.system.pool(a.pool)
     pools = ctx.system.pools
     cost = a.tokens * info["price"]
     asset = info["asset"]
@@ -320,6 +323,12 @@ def cmd_trace(ctx: Context) -> None:
     else:
         result, render = tracer.lot(a.token_lot), trace_report.lot
     print(json.dumps(asdict(result), indent=2, default=str) if a.json else render(result))
+
+
+def cmd_tx(ctx: Context) -> None:
+    from impact.tx import transaction_status
+
+    print(transaction_status(ctx.w3, ctx.args.hash))
 
 
 def cmd_dev_fund(ctx: Context) -> None:
@@ -483,6 +492,9 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--token-lot", metavar="TX", help="a purchase's transaction hash")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
+    p = command("tx", "show whether a transaction is pending, succeeded or reverted", cmd_tx)
+    p.add_argument("hash", help="the transaction hash (0x…)")
+
     p = command("refund", "redeem tokens of a failed pool", cmd_refund)
     p.add_argument("--pool", type=int, required=True)
     p.add_argument("--tokens", type=_positive, help="how many (default: all you hold)")
@@ -510,8 +522,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UserError, ArtifactError) as exc:
         print("error: " + " ".join(str(exc).split()), file=sys.stderr)  # always one line
         return 1
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(f"error: {str(exc) or 'interrupted'}", file=sys.stderr)  # names a transaction already sent (impact.tx)
         return 130
     return 0
 

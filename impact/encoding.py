@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from decimal import Decimal
+from datetime import UTC, date, datetime
 
 
 def to_bytes32(text: str) -> str:
@@ -25,11 +24,48 @@ def from_bytes32(value: bytes | str) -> str:
 
 def format_amount(amount: int, decimals: int, symbol: str) -> str:
     """`amount` base units as a human figure, e.g. 1500000000 with 6 decimals -> '1,500 USDC'."""
-    value = Decimal(amount) / (Decimal(10) ** decimals)
-    text = f"{value:,.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{value:,}"
+    whole, fraction = divmod(abs(amount), 10**decimals)  # exact at any size (Decimal division rounds at 28 digits)
+    digits = f"{fraction:0{decimals}d}".rstrip("0") if decimals else ""
+    text = ("-" if amount < 0 else "") + f"{whole:,}" + (f".{digits}" if digits else "")
     return f"{text} {symbol}"
 
 
 def format_time(timestamp: int) -> str:
     """A unix time as 'YYYY-MM-DD HH:MM UTC'."""
     return datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def format_iso(timestamp: int) -> str:
+    """A unix time as ISO 8601 UTC to the second, e.g. '2027-03-01T23:59:59Z' (the form the files accept)."""
+    try:
+        return datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):  # beyond the year 9999
+        return f"unix time {timestamp}"
+
+
+def parse_utc_time(value: object, *, end_of_day: bool) -> int:
+    """A unix time from an ISO 8601 date/time in UTC, as text or as the date/datetime YAML reads it.
+
+    A date and time needs its zone: `2027-03-01T00:00:00Z` (or an offset like `+08:00`, converted to UTC). A bare
+    date means the first second of that day UTC, or with `end_of_day` its last second (`2027-03-01` as a deadline
+    is `2027-03-01T23:59:59Z`): deadlines and sale ends are the last second that still counts. Raises ValueError
+    with the reason.
+    """
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(
+                f"'{text}' is not an ISO 8601 date or UTC time like 2027-03-01 or 2027-03-01T00:00:00Z"
+            ) from None
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(
+                f"'{value.isoformat()}' has no time zone: write it in UTC with a Z, e.g. 2027-03-01T00:00:00Z"
+            )
+        return int(value.timestamp())
+    if isinstance(value, date):
+        start = int(datetime(value.year, value.month, value.day, tzinfo=UTC).timestamp())
+        return start + 86_399 if end_of_day else start
+    raise ValueError(f"{value!r} is not a date or time: write it like 2027-03-01 or 2027-03-01T00:00:00Z")

@@ -1,7 +1,8 @@
 """Assessment reports and their evidence hash.
 
 An oracle's assessment report is a JSON or YAML file naming the pool, the milestone, the Green List criterion,
-a summary, the evidence URI and the evidence files (paths relative to the report). The evidence hash commits
+a summary, the evidence URI and the evidence files (paths relative to the report), and optionally the deadline of
+the oracles' signatures (see `signature_deadline`). The evidence hash commits
 to the files' contents and names, so that anyone holding the files can recompute it and compare it with the
 hash certified on chain:
 
@@ -24,6 +25,8 @@ from typing import Any
 import yaml
 from eth_utils import keccak
 
+from impact.encoding import format_iso, parse_utc_time
+
 MANIFEST_HEADER = "green-list-evidence/v1\n"
 _STANDARD_REF = re.compile(r"^GLS-V\d+\.\d+-[1-4](\.\d+){1,2}$")
 
@@ -41,6 +44,7 @@ class AssessmentReport:
     summary: str
     evidence_uri: str
     files: tuple[str, ...]
+    deadline: int | None = None  # unix time; the last second at which the oracles' signatures may be relayed
 
     @property
     def folder(self) -> Path:
@@ -104,6 +108,47 @@ def load_report(path: str | Path) -> AssessmentReport:
         summary=_text(data, "summary", path),
         evidence_uri=_text(data, "evidence_uri", path),
         files=_files(data, path),
+        deadline=_deadline(data, path),
+    )
+
+
+def signature_deadline(report: AssessmentReport, override: str | None, now: int) -> int:
+    """The deadline the oracles sign: `override` (`--deadline`) if given, else the report's own `deadline`.
+
+    Oracles sign independently, on different days, and their signatures combine only if they sign the very same
+    deadline, so it must be something they agree on (written in the report), not a time derived from when each
+    one signs. Refused when there is none, or when it is not after `now` (the chain's time).
+    """
+    if override is not None:
+        try:
+            deadline = parse_utc_time(override, end_of_day=True)
+        except ValueError as exc:
+            raise ReportError(f"--deadline {exc}") from None
+    elif report.deadline is not None:
+        deadline = report.deadline
+    else:
+        raise ReportError(
+            f"report {report.path.name} has no deadline for the signatures: add one the oracles agree on "
+            "(e.g. `deadline: 2027-03-01T00:00:00Z`, or a date for the end of that day UTC) or pass --deadline"
+        )
+    if deadline <= now:
+        raise ReportError(
+            f"the signatures' deadline {format_iso(deadline)} has already passed (the chain's time is "
+            f"{format_iso(now)}): agree on a later one"
+        )
+    return deadline
+
+
+def criterion_mismatch(report: AssessmentReport, scheduled_ref: str, refusing: str) -> str | None:
+    """The sentence refusing `report` if it assesses another Green List reference than the milestone's, else None.
+
+    The comparison is exact: a report on indicator GLS-V1.1-3.4.1 does not certify a milestone scheduled as the
+    whole criterion GLS-V1.1-3.4, nor one scheduled as another indicator."""
+    if report.criterion == scheduled_ref:
+        return None
+    return (
+        f"report {report.path.name} assesses {report.criterion}, but milestone {report.milestone_id} of pool "
+        f"{report.pool_id} is scheduled as {scheduled_ref}: {refusing}"
     )
 
 
@@ -121,6 +166,15 @@ def _text(data: dict[str, Any], key: str, path: Path) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ReportError(f"report {path.name}: '{key}' is missing or empty")
     return value.strip()
+
+
+def _deadline(data: dict[str, Any], path: Path) -> int | None:
+    if data.get("deadline") is None:
+        return None
+    try:
+        return parse_utc_time(data["deadline"], end_of_day=True)
+    except ValueError as exc:
+        raise ReportError(f"report {path.name}: 'deadline' {exc}") from None
 
 
 def _criterion(data: dict[str, Any], path: Path) -> str:

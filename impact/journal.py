@@ -80,6 +80,10 @@ class Journal:
         assert entry is not None
         return entry
 
+    def signing(self, pool_id: int, milestone_id: int, evidence: str, deadline: int) -> None:
+        """Sign mode: about to sign `evidence` with `deadline` (again, if the report came back with a new one)."""
+        self._update(pool_id, milestone_id, state=PENDING, evidence=evidence, deadline=deadline)
+
     def broadcasting(self, pool_id: int, milestone_id: int, raw_tx: bytes, tx_hash: str) -> None:
         self._update(pool_id, milestone_id, state=BROADCAST, raw_tx=raw_tx, tx_hash=tx_hash)
 

@@ -15,8 +15,10 @@ from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3RPCError
 
 from impact import certification
+from impact.encoding import from_bytes32
 from impact.evidence import AssessmentReport
-from impact.oracle_service import ChainRejection, Receipt, TransientChainError
+from impact.oracle_service import ChainRejection, MilestoneView, Receipt, TransientChainError
+from impact.system import struct_fields
 
 _TRANSIENT = (requests.exceptions.ConnectionError, requests.exceptions.Timeout, ConnectionError, TimeoutError)
 
@@ -40,8 +42,12 @@ class Web3OracleChain:
         self.gas_limit = gas_limit
 
     def check_certifiable(self, pool_id: int, milestone_id: int) -> None:
-        pools = self.w3.eth.contract(address=self._call(self.certifier.functions.pools()), abi=self._pools_abi)
-        self._call(pools.functions.checkCertifiable(pool_id, milestone_id))
+        self._call(self._pools.functions.checkCertifiable(pool_id, milestone_id))
+
+    def milestone(self, pool_id: int, milestone_id: int) -> MilestoneView:
+        info = self._call(self._pools.functions.milestone(pool_id, milestone_id))
+        fields = dict(zip(struct_fields(self._pools_abi, "milestone"), info, strict=True))
+        return MilestoneView(standard_ref=from_bytes32(fields["standardRef"]), certified=bool(fields["certified"]))
 
     def attestation_of(self, pool_id: int, milestone_id: int) -> bytes | None:
         value = bytes(self._call(self.certifier.functions.attestationOf(pool_id, milestone_id, self.oracle)))
@@ -101,6 +107,13 @@ class Web3OracleChain:
         return int(self._guard(lambda: self.w3.eth.get_block("latest"))["timestamp"])
 
     # -- internals ------------------------------------------------------------------------------------------
+
+    @property
+    def _pools(self) -> Any:
+        if not hasattr(self, "_pools_contract"):
+            address = self._call(self.certifier.functions.pools())
+            self._pools_contract = self.w3.eth.contract(address=address, abi=self._pools_abi)
+        return self._pools_contract
 
     @property
     def _pools_abi(self) -> list:

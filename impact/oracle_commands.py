@@ -9,11 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from web3 import Web3
-
 from impact import certification
+from impact.accounts import parse_address
+from impact.encoding import format_iso
 from impact.errors import UserError, explain_exception
-from impact.evidence import AssessmentReport, ReportError, load_report
+from impact.evidence import AssessmentReport, ReportError, criterion_mismatch, load_report, signature_deadline
 
 
 def _tx(receipt: Any) -> str:
@@ -23,7 +23,11 @@ def _tx(receipt: Any) -> str:
 def register(command: Callable[..., Any], sub: Any) -> None:
     p = command("sign", "validate a report against the chain and sign its certification (EIP-712)", cmd_sign, sub)
     p.add_argument("--report", type=Path, required=True)
-    p.add_argument("--ttl", type=int, default=7 * 86_400, help="seconds the signature stays valid (default 7 days)")
+    p.add_argument(
+        "--deadline",
+        help="last moment the signature may be relayed, ISO 8601 UTC (2027-03-01T00:00:00Z, or 2027-03-01 for the "
+        "end of that day); overrides the report's `deadline`. Every oracle must sign the same one",
+    )
     p.add_argument("--out", type=Path, help="signature file (default: next to the report)")
 
     p = command("submit", "relay oracles' signatures in one transaction (any funded account)", cmd_submit, sub)
@@ -57,8 +61,22 @@ def _report(path: Path) -> AssessmentReport:
 
 def _key(ctx: Any) -> Any:
     if ctx.signer.key is None:
-        raise UserError("signing needs a private key: use --account NAME (keystore) or env[:VAR]")
+        raise UserError(
+            ctx.signer.no_key_reason or "signing needs a private key: use --account NAME (keystore) or env[:VAR]"
+        )
     return ctx.signer.key
+
+
+def check_criterion(ctx: Any, report: AssessmentReport, refusing: str) -> None:
+    """Refuses a report whose Green List reference is not the one its milestone is scheduled with (and an unknown
+    pool or milestone), before anything is signed or sent."""
+    scheduled = ctx.system.milestone(report.pool_id, report.milestone_id)["standardRef"]
+    if mismatch := criterion_mismatch(report, scheduled, refusing):
+        raise UserError(mismatch)
+
+
+def _now(ctx: Any) -> int:
+    return int(ctx.w3.eth.get_block("latest")["timestamp"])
 
 
 def _check_certifiable(ctx: Any, report: AssessmentReport) -> None:
@@ -72,12 +90,16 @@ def _check_certifiable(ctx: Any, report: AssessmentReport) -> None:
 def cmd_sign(ctx: Any) -> None:
     a = ctx.args
     report = _report(a.report)
+    check_criterion(ctx, report, "refusing to sign it")
     _check_certifiable(ctx, report)
+    try:
+        deadline = signature_deadline(report, a.deadline, _now(ctx))
+    except ReportError as exc:
+        raise UserError(str(exc)) from None
     key = _key(ctx)
     certifier = ctx.system.certifier
     if not certifier.functions.hasRole(certifier.functions.ORACLE_ROLE().call(), key.address).call():
         raise UserError(f"{key.address} is not an accredited oracle of this deployment")
-    deadline = int(ctx.w3.eth.get_block("latest")["timestamp"]) + a.ttl
     claim = certification.Certification(
         report.pool_id, report.milestone_id, report.evidence_hash(), report.evidence_uri, deadline
     )
@@ -86,7 +108,7 @@ def cmd_sign(ctx: Any) -> None:
     out.write_text(json.dumps(_signature_file(ctx, claim, key.address, signature), indent=2) + "\n")
     print(
         f"signed pool {report.pool_id} milestone {report.milestone_id}, evidence 0x{claim.evidence_hash.hex()}, "
-        f"valid until block time {deadline}: {out}"
+        f"valid until {format_iso(deadline)}: {out}"
     )
 
 
@@ -107,6 +129,7 @@ def _signature_file(ctx: Any, claim: certification.Certification, signer: str, s
 def cmd_submit(ctx: Any) -> None:
     a = ctx.args
     report = _report(a.report)
+    check_criterion(ctx, report, "refusing to send it")
     chain_id = ctx.w3.eth.chain_id
     expected = {
         "chainId": chain_id,
@@ -117,14 +140,14 @@ def cmd_submit(ctx: Any) -> None:
         "evidenceURI": report.evidence_uri,
     }
     signatures: dict[str, bytes] = {}
-    deadlines = set()
+    deadlines: dict[str, int] = {}
     for path in a.signatures:
         try:
             data = json.loads(path.read_text())
-            signer = Web3.to_checksum_address(data["signer"])
+            signer = parse_address(data["signer"], f"signer address in {path}")
             signature = bytes.fromhex(data["signature"].removeprefix("0x"))
-            deadlines.add(int(data["deadline"]))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+            deadline = int(data["deadline"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise UserError(f"{path} is not a signature file ({exc})") from None
         for field, value in expected.items():
             if str(data.get(field)).lower() != str(value).lower():
@@ -132,11 +155,22 @@ def cmd_submit(ctx: Any) -> None:
         if signer in signatures:
             raise UserError(f"{path}: {signer} signed twice")
         signatures[signer] = signature
-    if len(deadlines) != 1:
-        raise UserError("the signatures have different deadlines; they must sign the very same certification")
+        deadlines[signer] = deadline
+    if len(set(deadlines.values())) != 1:
+        each = ", ".join(f"{signer} until {format_iso(d)}" for signer, d in deadlines.items())
+        raise UserError(
+            f"the signatures have different deadlines ({each}), so they do not sign the same certification: "
+            "the oracles must sign the deadline in the report (or the same --deadline)"
+        )
+    deadline = next(iter(deadlines.values()))
+    if deadline <= (now := _now(ctx)):
+        raise UserError(
+            f"the signatures expired at {format_iso(deadline)} (the chain's time is {format_iso(now)}): "
+            "the oracles must sign again with a later deadline"
+        )
     certifier = ctx.system.certifier
     claim = certification.Certification(
-        report.pool_id, report.milestone_id, report.evidence_hash(), report.evidence_uri, deadlines.pop()
+        report.pool_id, report.milestone_id, report.evidence_hash(), report.evidence_uri, deadline
     )
     # The contract recovers an EOA's signer from its signature, so a signature over anything else would only show
     # up as an unknown signer: check each here first, by name.
@@ -171,7 +205,7 @@ def cmd_submit(ctx: Any) -> None:
 def cmd_watch(ctx: Any) -> None:
     from impact.errors import explain_exception as explain
     from impact.oracle_chain import Web3OracleChain
-    from impact.oracle_service import OracleService, ServiceConfig
+    from impact.oracle_service import REJECTED, OracleService, ServiceConfig
 
     a = ctx.args
     logging.basicConfig(
@@ -187,7 +221,12 @@ def cmd_watch(ctx: Any) -> None:
     )
     service = OracleService(chain, config)
     service.install_signal_handlers()
-    service.run(once=a.once)
+    outcomes = service.run(once=a.once)
+    if a.once and outcomes and all(outcome == REJECTED for outcome in outcomes):
+        raise UserError(
+            f"every report in {a.inbox} was rejected ({len(outcomes)}); the reasons are logged above and the "
+            f"reports are in {config.rejected_dir}"
+        )
 
 
 def cmd_verify_evidence(ctx: Any) -> None:

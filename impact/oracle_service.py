@@ -3,8 +3,12 @@
 Guarantees:
 - never double-submits: each milestone is journalled (SQLite) and a transaction is recorded before it is sent,
   so a restart finds and follows the same transaction instead of making a new one (see `impact.journal`);
-- never loses a report: a report leaves the inbox only once its outcome is journalled; a malformed one is moved to
-  `rejected/` with one clear log line and does not stop the others;
+- never loses a report: a report leaves the inbox only once its outcome is journalled, into a folder of its own
+  under `processed/` (or `rejected/`, with one clear log line, without stopping the others), together with its
+  evidence files, so that it can still be verified or signed from there;
+- checks each report against its milestone before acting: the milestone's Green List reference must be the
+  report's criterion, and a milestone already certified is nothing to do (processed, not rejected);
+- signs (in sign mode) the deadline written in the report, so that independent oracles' signatures combine;
 - rides out node outages: transient RPC failures are retried with exponential backoff;
 - stops cleanly on SIGINT/SIGTERM, between steps.
 """
@@ -23,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from impact.evidence import AssessmentReport, ReportError, load_report
+from impact.evidence import AssessmentReport, ReportError, criterion_mismatch, load_report, signature_deadline
 from impact.journal import BROADCAST, DONE, PENDING, Journal
 
 log = logging.getLogger("impact.oracle")
@@ -31,6 +35,7 @@ T = TypeVar("T")
 
 SIGN, ATTEST = "sign", "attest"
 REPORT_SUFFIXES = (".yaml", ".yml", ".json")
+PROCESSED, REJECTED, STOPPED = "processed", "rejected", "stopped"  # what became of one report
 
 
 class TransientChainError(Exception):
@@ -47,12 +52,20 @@ class Receipt:
     block_number: int
 
 
+@dataclass(frozen=True)
+class MilestoneView:
+    standard_ref: str
+    certified: bool
+
+
 class OracleChain(Protocol):
     """What the service needs from the chain, for one oracle account."""
 
     oracle: str
 
     def check_certifiable(self, pool_id: int, milestone_id: int) -> None: ...
+
+    def milestone(self, pool_id: int, milestone_id: int) -> MilestoneView: ...
 
     def attestation_of(self, pool_id: int, milestone_id: int) -> bytes | None: ...
 
@@ -73,7 +86,6 @@ class ServiceConfig:
     journal: Path
     mode: str = ATTEST
     poll_seconds: float = 2.0
-    signature_ttl: int = 7 * 86_400
     max_backoff: float = 30.0
     receipt_timeout: float = 120.0
 
@@ -109,16 +121,19 @@ class OracleService:
         signal.signal(signal.SIGINT, _stop)
         signal.signal(signal.SIGTERM, _stop)
 
-    def run(self, once: bool = False) -> None:
+    def run(self, once: bool = False) -> list[str]:
+        """Watches the inbox until stopped (or for one scan with `once`); returns what became of each report."""
         log.info("watching %s as oracle %s (%s mode)", self.config.inbox, self.chain.oracle, self.config.mode)
         self.resume()
+        outcomes: list[str] = []
         while not self.stop.is_set():
-            self.scan()
+            outcomes += self.scan()
             if once:
                 break
             self.stop.wait(self.config.poll_seconds)
         self.journal.close()
         log.info("stopped")
+        return outcomes
 
     def resume(self) -> None:
         """Finishes what a previous run left half-done: transactions recorded but not yet confirmed."""
@@ -129,54 +144,92 @@ class OracleService:
                 )
                 self._retry(lambda e=entry: self._follow(e.pool_id, e.milestone_id, e.raw_tx, e.tx_hash))
 
-    def scan(self) -> None:
-        for path in sorted(p for p in self.config.inbox.iterdir() if p.is_file() and p.suffix in REPORT_SUFFIXES):
+    def scan(self) -> list[str]:
+        outcomes = []
+        for path in self._reports():
             if self.stop.is_set():
-                return
-            self.process(path)
+                break
+            if path.exists():  # not filed away with an earlier report as its evidence
+                outcomes.append(self.process(path))
+        return outcomes
+
+    def _reports(self) -> list[Path]:
+        """The inbox's report files, leaving out any that a readable report names as one of its evidence files
+        (a `data.json` of evidence is not a report)."""
+        candidates = self._candidates()
+        evidence = {path for report in self._readable(candidates) for path in _evidence_paths(report)}
+        return [p for p in candidates if p.resolve() not in evidence]
+
+    @staticmethod
+    def _readable(paths: list[Path]) -> list[AssessmentReport]:
+        reports = []
+        for path in paths:
+            try:
+                reports.append(load_report(path))
+            except ReportError:
+                pass
+        return reports
 
     # -- one report -----------------------------------------------------------------------------------------
 
-    def process(self, path: Path) -> None:
+    def process(self, path: Path) -> str:
+        """Handles one report; returns PROCESSED, REJECTED or STOPPED (left in the inbox, to resume)."""
+        report = None
         try:
             report = load_report(path)
             evidence = "0x" + report.evidence_hash().hex()
         except ReportError as exc:
             log.error("%s: rejected, %s", path.name, exc)
-            self._move(path, self.config.rejected_dir)
-            return
+            self._file_away(path, report, self.config.rejected_dir)  # with whichever of its files are there
+            return REJECTED
 
         where = f"pool {report.pool_id} milestone {report.milestone_id}"
         entry = self.journal.get(report.pool_id, report.milestone_id)
-        if entry and entry.state == DONE:
+        # In sign mode a report with a new deadline (the oracles agreed on another one) is signed again: a
+        # signature sends nothing, so signing twice cannot double-submit.
+        resign = self.config.mode == SIGN and entry is not None and entry.deadline != report.deadline
+        if entry and entry.state == DONE and not (resign and entry.evidence == evidence):
             if entry.evidence != evidence:
                 log.error(
                     "%s: rejected, %s was already handled with other evidence %s", path.name, where, entry.evidence
                 )
-                self._move(path, self.config.rejected_dir)
-            else:
-                log.info("%s: %s already %s, nothing to do", path.name, where, entry.state)
-                self._move(path, self.config.processed_dir)
-            return
+                self._file_away(path, report, self.config.rejected_dir)
+                return REJECTED
+            log.info("%s: %s already %s, nothing to do", path.name, where, entry.state)
+            self._file_away(path, report, self.config.processed_dir)
+            return PROCESSED
 
         try:
             self._retry(lambda: self._act(report, evidence))
-        except ChainRejection as exc:
+        except (ChainRejection, ReportError) as exc:
             # Not journalled as final: the assessor may drop the report again once the chain allows it.
-            log.error("%s: rejected by the chain, %s", path.name, exc)
-            self._move(path, self.config.rejected_dir)
-            return
+            log.error("%s: rejected%s, %s", path.name, " by the chain" if isinstance(exc, ChainRejection) else "", exc)
+            self._file_away(path, report, self.config.rejected_dir)
+            return REJECTED
         if (
             self.stop.is_set()
             and (entry := self.journal.get(report.pool_id, report.milestone_id))
             and entry.state != DONE
         ):
-            return  # stopped mid-way; the report stays in the inbox and the journal says where we were
-        self._move(path, self.config.processed_dir)
+            return STOPPED  # stopped mid-way; the report stays in the inbox and the journal says where we were
+        self._file_away(path, report, self.config.processed_dir)
+        return PROCESSED
 
     def _act(self, report: AssessmentReport, evidence: str) -> None:
         pool_id, milestone_id = report.pool_id, report.milestone_id
         where = f"pool {pool_id} milestone {milestone_id}"
+        entry = self.journal.get(pool_id, milestone_id)
+        if entry is None or entry.state != BROADCAST:
+            # Before anything is signed: the milestone's own view. Following a recorded transaction skips this, as
+            # its outcome is on chain whatever the milestone says now.
+            milestone = self.chain.milestone(pool_id, milestone_id)
+            if milestone.certified:
+                log.info("%s: already certified on chain, nothing to do", where)
+                self.journal.start(pool_id, milestone_id, str(report.path), evidence)
+                self.journal.done(pool_id, milestone_id, detail="already certified")
+                return
+            if mismatch := criterion_mismatch(report, milestone.standard_ref, f"refusing to {self.config.mode} it"):
+                raise ReportError(mismatch)
         if self.config.mode == SIGN:
             self._sign(report, evidence)
             return
@@ -231,12 +284,11 @@ class OracleService:
     def _sign(self, report: AssessmentReport, evidence: str) -> None:
         pool_id, milestone_id = report.pool_id, report.milestone_id
         self.chain.check_certifiable(pool_id, milestone_id)
-        # The deadline is journalled first, so that signing again after a crash gives the very same signature.
-        entry = self.journal.start(
-            pool_id, milestone_id, str(report.path), evidence, self.chain.now() + self.config.signature_ttl
-        )
-        assert entry.deadline is not None
-        signature = self.chain.sign_certification(report, entry.deadline)
+        # The report's deadline, which every oracle signs: it is what lets independent signatures combine.
+        deadline = signature_deadline(report, None, self.chain.now())
+        self.journal.start(pool_id, milestone_id, str(report.path), evidence, deadline)
+        self.journal.signing(pool_id, milestone_id, evidence, deadline)
+        signature = self.chain.sign_certification(report, deadline)
         out = self.config.outbox / f"pool{pool_id}-milestone{milestone_id}-{self.chain.oracle}.json"
         _write_atomically(out, json.dumps(signature, indent=2) + "\n")
         log.info("pool %d milestone %d: signed evidence %s, signature in %s", pool_id, milestone_id, evidence, out.name)
@@ -255,11 +307,44 @@ class OracleService:
                     return None
                 delay = min(delay * 2, self.config.max_backoff)
 
-    def _move(self, path: Path, folder: Path) -> None:
-        target = folder / path.name
+    def _file_away(self, path: Path, report: AssessmentReport | None, folder: Path) -> None:
+        """Moves a report into a folder of its own under `folder` (processed/ or rejected/), with its evidence
+        files at the same relative paths, so that it can still be verified or signed from there. An evidence file
+        that another report in the inbox also names is copied, not moved."""
+        target = folder / path.stem
         if target.exists():
-            target = folder / f"{path.stem}.{int(time.time() * 1000)}{path.suffix}"
-        shutil.move(str(path), target)
+            target = folder / f"{path.stem}.{int(time.time() * 1000)}"
+        target.mkdir(parents=True)
+        others = [p for p in self._readable(self._candidates()) if p.path != path.resolve()] if report else []
+        still_needed = {evidence for other in others for evidence in _evidence_paths(other)}
+        for name in report.files if report else ():
+            source = path.parent / name
+            if not source.is_file():
+                continue
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            if source.resolve() in still_needed:
+                shutil.copy2(source, target / name)
+            else:
+                shutil.move(str(source), target / name)
+                _remove_empty_parents(source.parent, path.parent)
+        shutil.move(str(path), target / path.name)
+
+    def _candidates(self) -> list[Path]:
+        return sorted(p for p in self.config.inbox.iterdir() if p.is_file() and p.suffix in REPORT_SUFFIXES)
+
+
+def _evidence_paths(report: AssessmentReport) -> set[Path]:
+    return {(report.folder / name).resolve() for name in report.files}
+
+
+def _remove_empty_parents(folder: Path, root: Path) -> None:
+    """Removes `folder` and its parents up to (not including) `root` while they are empty."""
+    while folder.resolve() != root.resolve() and root.resolve() in folder.resolve().parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -279,6 +364,7 @@ __all__ = [
     "ATTEST",
     "SIGN",
     "ChainRejection",
+    "MilestoneView",
     "OracleChain",
     "OracleService",
     "Receipt",

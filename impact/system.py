@@ -10,7 +10,7 @@ from web3 import Web3
 
 from impact import deployments
 from impact.artifacts import abi
-from impact.encoding import format_amount
+from impact.encoding import format_amount, from_bytes32
 from impact.errors import UserError
 
 ETH = "0x0000000000000000000000000000000000000000"
@@ -46,8 +46,26 @@ class System:
             raise UserError(
                 f"there is no pool {pool_id} (this deployment has {self.pools.functions.poolCount().call()})"
             )
-        names = [o["name"] for o in _outputs(abi("ImpactPools"), "pool")]
+        names = struct_fields(abi("ImpactPools"), "pool")
         return dict(zip(names, self.pools.functions.pool(pool_id).call(), strict=True))
+
+    def milestone(self, pool_id: int, milestone_id: int) -> dict[str, Any]:
+        """The milestone's view (its `standardRef` as text), or a UserError for an unknown pool or milestone."""
+        info = self.pool(pool_id)
+        if not 0 <= milestone_id < info["milestoneCount"]:
+            raise UserError(f"pool {pool_id} has no milestone {milestone_id} (it has {info['milestoneCount']})")
+        names = struct_fields(abi("ImpactPools"), "milestone")
+        milestone = dict(zip(names, self.pools.functions.milestone(pool_id, milestone_id).call(), strict=True))
+        return {**milestone, "standardRef": from_bytes32(milestone["standardRef"])}
+
+    def site(self, site_id: int) -> dict[str, Any]:
+        """The registry's record of a site (country code as text), or a UserError for an unknown site."""
+        count = self.registry.functions.siteCount().call()
+        if not 0 < site_id <= count:
+            raise UserError(f"there is no site {site_id} (the registry has {count})")
+        names = struct_fields(abi("SiteRegistry"), "site")
+        site = dict(zip(names, self.registry.functions.site(site_id).call(), strict=True))
+        return {**site, "countryCode": bytes(site["countryCode"]).decode("ascii", errors="replace")}
 
     def asset_units(self, asset: str) -> tuple[int, str]:
         """(decimals, symbol) of a pool asset; ETH for the zero address."""
@@ -75,6 +93,7 @@ def _erc20_units(w3: Web3, address: str) -> tuple[int, str]:
     return _UNITS[address]
 
 
-def _outputs(contract_abi: list, function: str) -> list[dict]:
+def struct_fields(contract_abi: list, function: str) -> list[str]:
+    """The field names of the struct a view function returns, in order (to make its tuple a dict)."""
     item = next(i for i in contract_abi if i.get("type") == "function" and i["name"] == function)
-    return item["outputs"][0]["components"]
+    return [component["name"] for component in item["outputs"][0]["components"]]

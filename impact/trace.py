@@ -16,8 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from web3 import Web3
-
+from impact.accounts import parse_address
 from impact.encoding import format_amount, format_time, from_bytes32
 from impact.errors import UserError
 from impact.logs import Event, LogFetcher, Source, address_topic, any_of, uint_topic
@@ -212,7 +211,7 @@ class Tracer:
     # -- investor -------------------------------------------------------------------------------------------
 
     def investor(self, address: str) -> InvestorTrace:
-        investor = Web3.to_checksum_address(address)
+        investor = parse_address(address, "investor address")
         me = address_topic(investor)
         # Two log requests find all the investor did: TokensPurchased and ERC-1155's transfers both index the buyer
         # or sender second and the recipient third, so one filter per position takes purchases and transfers
@@ -612,12 +611,19 @@ def _story_blocks(pool: dict[str, Any]) -> list[int]:
 
 
 def _transfer_rows(events: Iterable[Event]) -> list[tuple]:
-    """((block, logIndex, tx), poolId, from, to, tokens) for single and batch transfers, one row per id."""
+    """((block, logIndex, tx), poolId, from, to, tokens) for single and batch transfers, one row per id and log.
+
+    A batch may name the same id more than once (`safeBatchTransferFrom(a, b, [1, 1], [2, 3])` moves 5 tokens of
+    pool 1, and ERC-1155 counts every entry): its entries are summed per id here, so that a row is identified by
+    (block, logIndex, id) and nothing downstream that keys rows that way (`_unique`) can drop an entry."""
     rows = []
     for e in events:
         single = e.name == "TransferSingle"
         ids, values = ([e.args["id"]], [e.args["value"]]) if single else (e.args["ids"], e.args["values"])
+        moved: dict[int, int] = {}
         for token_id, value in zip(ids, values, strict=True):
+            moved[token_id] = moved.get(token_id, 0) + value
+        for token_id, value in moved.items():
             rows.append(((e.block, e.log_index, e.tx), token_id, e.args["from"], e.args["to"], value))
     return rows
 

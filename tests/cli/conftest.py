@@ -13,6 +13,7 @@ import pytest
 from brownie import accounts, web3
 
 ROOT = Path(__file__).resolve().parents[2]
+SAMPLE_SITE_URI = "ipfs://sample/xianju-national-park.json"  # the site block of the sample pool files
 
 
 @dataclass
@@ -54,6 +55,12 @@ class Impact:
     def json(self, *args: str, **kwargs) -> dict:
         return json.loads(self.ok(*args, "--json", **kwargs))
 
+    def open_pool(self, file: str | Path = "samples/xianju-pool.yaml", site: int = 1) -> int:
+        """`impact pool open`; the new pool's id, from its last line ("pool N opened for site …")."""
+        last = self.ok("pool", "open", "--file", str(file), "--site", str(site)).strip().splitlines()[-1]
+        assert last.startswith("pool ") and " opened for site " in last, last
+        return int(last.split()[1])
+
 
 def dev(n: int) -> str:
     return f"dev:{n}"
@@ -79,6 +86,8 @@ def deployed(impact) -> dict:
         "CN",
         "--wdpa",
         "555000001",
+        "--uri",
+        SAMPLE_SITE_URI,
         "--beneficiary",
         accounts[7].address,
     )

@@ -21,8 +21,7 @@ def usdc(deployed):
 
 @pytest.fixture
 def eth_pool(impact, deployed) -> int:
-    out = impact.ok("pool", "open", "--file", POOL_FILE, "--site", "1")
-    return int(out.split()[1])
+    return impact.open_pool(POOL_FILE)
 
 
 def test_deploy_records_addresses_blocks_and_transactions_per_chain(impact, deployed):
@@ -51,7 +50,7 @@ def test_buying_for_a_recipient_mints_to_them(impact, pools, eth_pool):
 
 
 def test_buying_with_an_erc20_approves_exactly_the_price(impact, pools, usdc):
-    pool_id = int(impact.ok("pool", "open", "--file", USDC_FILE, "--site", "1").split()[1])
+    pool_id = impact.open_pool(USDC_FILE)
     impact.ok("dev", "fund", "--to", accounts[4].address, "--amount", "1000")
     out = impact.ok("buy", "--pool", str(pool_id), "--tokens", "4", account="dev:4")
     assert f"bought 4 tokens of pool {pool_id} for 100 USDC" in out
@@ -85,7 +84,7 @@ def test_a_closed_sale_is_explained_in_a_sentence_and_nothing_is_sent(impact, po
         (
             ("pool", "open", "--file", "samples/reports/xianju-milestone-1/report.yaml", "--site", "1"),
             "dev:0",
-            "error: site: missing or not a mapping",
+            "error: samples/reports/xianju-milestone-1/report.yaml is not a pool description",
         ),
         (("pool", "open", "--file", "nope.yaml", "--site", "1"), "dev:0", "error: cannot read nope.yaml"),
         (("refund", "--pool", "1"), "dev:4", "holds no tokens of pool 1"),
@@ -135,3 +134,45 @@ def test_help_is_available_on_every_command(impact):
     for command in (["buy"], ["trace"], ["oracle", "submit"], ["pool", "open"], ["site", "register"], ["refund"]):
         result = impact(*command, "--help", account=None)
         assert result.code == 0 and "usage: impact" in result.out
+
+
+def bad_checksum(address: str) -> str:
+    """`address` with the case of its first letter flipped: still mixed case, but the EIP-55 checksum fails."""
+    i = next(i for i, c in enumerate(address[2:], start=2) if c.isalpha())
+    return address[:i] + address[i].swapcase() + address[i + 1 :]
+
+
+@pytest.mark.parametrize(
+    "args, what",
+    [
+        (("deploy", "--oracles", "{good},{bad}"), "oracle address"),
+        (
+            ("site", "register", "--name", "X", "--country", "KE", "--wdpa", "7", "--beneficiary", "{bad}"),
+            "beneficiary address",
+        ),
+        (("buy", "--pool", "1", "--tokens", "1", "--recipient", "{bad}"), "recipient address"),
+        (("oracle", "grant", "{bad}"), "oracle address"),
+        (("trace", "--investor", "{bad}"), "investor address"),
+        (("dev", "fund", "--to", "{bad}", "--amount", "1"), "address"),
+        (("pool", "open", "--file", POOL_FILE, "--site", "1", "--asset", "{bad}"), "asset"),
+    ],
+)
+def test_an_address_with_a_wrong_checksum_is_refused_and_nothing_is_sent(impact, deployed, args, what):
+    bad = bad_checksum(accounts[6].address)
+    args = tuple(a.replace("{good}", accounts[1].address).replace("{bad}", bad) for a in args)
+    nonce = web3.eth.get_transaction_count(accounts[0].address)
+    result = impact(*args)
+    assert result.code == 1
+    assert result.line == (
+        f"error: '{bad}' is not a valid {what}"
+        + (" (ETH, a known symbol, or an ERC-20 address)" if what == "asset" else "")
+        + ": its mixed-case letters fail the EIP-55 checksum, so it probably has a typo (check it against where it "
+        "came from)"
+    )
+    assert len(result.err.strip().splitlines()) == 1
+    assert web3.eth.get_transaction_count(accounts[0].address) == nonce
+
+
+def test_an_all_lowercase_address_carries_no_checksum_and_is_accepted(impact, deployed, eth_pool):
+    out = impact.ok("buy", "--pool", str(eth_pool), "--tokens", "2", "--recipient", accounts[6].address.lower())
+    assert f"for {accounts[6].address}" in out  # shown checksummed

@@ -4,13 +4,16 @@ add` as a non-development network. Real signing from a key, confirmations, a per
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from eth_account import Account
 from web3 import HTTPProvider, Web3
+from web3.exceptions import TransactionNotFound
 
 from impact.localnode import LocalAnvil
 
@@ -119,3 +122,43 @@ def test_a_live_deploy_signs_waits_for_confirmations_and_persists_the_deployment
     assert code == 0, err
     assert out.strip().splitlines()[-1].startswith("site 1 registered: Test Site (KE), WDPA 42")
     shutil.rmtree(live["home"] / "deployments")
+
+
+def test_ctrl_c_while_waiting_for_confirmations_names_the_mined_transaction(live):
+    """On a live network the hash is printed as soon as the transaction is sent; interrupted while waiting for its
+    confirmations, the program says it was mined and how to check it."""
+    w3 = live["w3"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "impact", "deploy", "--network", "testnet", "--account", "env:DEPLOYER_KEY"]
+        + ["--oracles", live["deployer"].address, "--quorum", "1", "--yes", "--confirmations", "50"],
+        env=live["env"],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stderr.readline().strip()  # printed at once on a live network
+        tx_hash = line.split()[1].rstrip(",")
+        assert line == f"sent {tx_hash}, waiting for 50 confirmations" and len(tx_hash) == 66
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # wait for it to be mined (a block a second), then interrupt
+            try:
+                receipt = w3.eth.get_transaction_receipt(tx_hash)
+                break
+            except TransactionNotFound:
+                time.sleep(0.2)
+        time.sleep(1.5)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode != 0
+    assert err.strip() == (
+        f"error: interrupted: transaction {tx_hash} was mined in block {receipt['blockNumber']} but has not reached "
+        f"50 confirmations yet; check it with `impact tx {tx_hash}`"
+    )
+    code, out, _ = run(live, "tx", tx_hash)
+    assert code == 0 and out.startswith(f"transaction {tx_hash} succeeded in block {receipt['blockNumber']} (")

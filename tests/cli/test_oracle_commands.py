@@ -7,8 +7,12 @@ from pathlib import Path
 import pytest
 from brownie import ImpactPools, accounts, chain, web3
 
+from impact import certification
+from impact.encoding import format_iso, parse_utc_time
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "samples" / "reports" / "xianju-milestone-1"
+DAY = 86_400
 
 
 @pytest.fixture(scope="module")
@@ -23,18 +27,21 @@ def signing_oracles(impact, deployed):
 
 @pytest.fixture
 def report(impact, deployed, tmp_path):
-    """A closed, funded pool and a copy of the sample report (pool 1, milestone 0) with its evidence files."""
+    """A closed, funded pool and a copy of the sample report (pool 1, milestone 0) with its evidence files, whose
+    signatures' deadline is 30 days from the chain's time."""
     pools = ImpactPools.at(deployed["contracts"]["ImpactPools"]["address"])
-    pool_id = int(impact.ok("pool", "open", "--file", "samples/xianju-pool.yaml", "--site", "1").split()[1])
+    pool_id = impact.open_pool("samples/xianju-pool.yaml")
     impact.ok("buy", "--pool", str(pool_id), "--tokens", "1000", account="dev:4")  # sold out: the sale is closed
     for item in SAMPLE.iterdir():
         shutil.copy(item, tmp_path / item.name)
     path = tmp_path / "report.yaml"
-    path.write_text(path.read_text().replace("pool: 1", f"pool: {pool_id}"))
-    return {"path": path, "pool_id": pool_id, "pools": pools}
+    deadline = format_iso(chain[-1].timestamp + 30 * DAY)
+    text = path.read_text().replace("pool: 1", f"pool: {pool_id}")
+    path.write_text(text.replace("deadline: 2036-12-31", f"deadline: {deadline}"))
+    return {"path": path, "pool_id": pool_id, "pools": pools, "deadline": parse_utc_time(deadline, end_of_day=True)}
 
 
-def sign(impact, report, oracle, out):
+def sign(impact, report, oracle, out, *extra):
     return impact(
         "oracle",
         "sign",
@@ -42,9 +49,22 @@ def sign(impact, report, oracle, out):
         str(report["path"]),
         "--out",
         str(out),
+        *extra,
         account="env:KEY",
         env={"KEY": oracle.private_key},
     )
+
+
+def submit(impact, report, files):
+    return impact(
+        "oracle", "submit", "--report", str(report["path"]), "--signatures", *map(str, files), account="dev:8"
+    )
+
+
+def edit(report, old, new):
+    path = report["path"]
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, new))
 
 
 def test_two_signatures_relayed_by_a_third_party_certify(impact, report, signing_oracles, tmp_path):
@@ -166,3 +186,160 @@ def test_the_watch_service_in_sign_mode_writes_a_signature_file(impact, report, 
     assert result.code == 0, result.out + result.err
     (signature,) = (inbox / "signatures").iterdir()
     assert json.loads(signature.read_text())["signer"] == signing_oracles[2].address
+    assert json.loads(signature.read_text())["deadline"] == report["deadline"]  # the report's, not "now + a TTL"
+
+    # The report was filed with its evidence, so another oracle can still check and sign it from there, a day later,
+    # and the two signatures combine.
+    filed = inbox / "processed" / "report"
+    assert sorted(p.name for p in filed.iterdir()) == ["consultation-record.txt", "eagl-assessment.txt", "report.yaml"]
+    chain.sleep(DAY)
+    chain.mine()
+    later = {**report, "path": filed / "report.yaml"}
+    assert sign(impact, later, signing_oracles[0], tmp_path / "later.json").code == 0
+    assert submit(impact, later, [signature, tmp_path / "later.json"]).code == 0
+    assert report["pools"].milestone(report["pool_id"], 0).dict()["certified"]
+
+
+# --- the deadline the oracles agree on --------------------------------------------------------------------------
+
+
+def test_two_oracles_signing_days_apart_sign_the_reports_deadline_and_their_signatures_combine(
+    impact, report, signing_oracles, tmp_path
+):
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    assert sign(impact, report, signing_oracles[0], first).code == 0
+    signed_at = chain[-1].timestamp
+    chain.sleep(3 * DAY)  # the second assessor signs three days and a few blocks later
+    chain.mine(5)
+    result = sign(impact, report, signing_oracles[1], second)
+    assert result.code == 0, result.err
+    assert chain[-1].timestamp >= signed_at + 3 * DAY
+    assert f"valid until {format_iso(report['deadline'])}" in result.out
+    assert [json.loads(f.read_text())["deadline"] for f in (first, second)] == [report["deadline"]] * 2
+    out = submit(impact, report, [first, second])
+    assert out.code == 0, out.err
+    assert f"certified pool {report['pool_id']} milestone 0 with 2 signatures" in out.out
+    assert report["pools"].milestone(report["pool_id"], 0).dict()["certified"]
+
+
+def test_a_deadline_given_on_the_command_line_overrides_the_reports(impact, report, signing_oracles, tmp_path):
+    files = [tmp_path / f"sig{i}.json" for i in range(2)]
+    day = format_iso(chain[-1].timestamp + 10 * DAY)[:10]
+    for oracle, out in zip(signing_oracles[:2], files, strict=True):
+        assert sign(impact, report, oracle, out, "--deadline", day).code == 0
+    end_of_day = parse_utc_time(day + "T23:59:59Z", end_of_day=True)  # a date means the end of that day, UTC
+    assert [json.loads(f.read_text())["deadline"] for f in files] == [end_of_day] * 2
+    assert submit(impact, report, files).code == 0
+    assert report["pools"].milestone(report["pool_id"], 0).dict()["certified"]
+
+
+def test_signatures_of_different_deadlines_are_refused_before_sending_naming_each(
+    impact, report, signing_oracles, tmp_path
+):
+    files = [tmp_path / f"sig{i}.json" for i in range(2)]
+    sign(impact, report, signing_oracles[0], files[0])
+    other = format_iso(chain[-1].timestamp + 5 * DAY)
+    sign(impact, report, signing_oracles[1], files[1], "--deadline", other)
+    nonce = web3.eth.get_transaction_count(accounts[8].address)
+    result = submit(impact, report, files)
+    assert result.code == 1
+    assert result.line.startswith("error: the signatures have different deadlines (")
+    assert f"{signing_oracles[0].address} until {format_iso(report['deadline'])}" in result.line
+    assert f"{signing_oracles[1].address} until {other}" in result.line
+    assert web3.eth.get_transaction_count(accounts[8].address) == nonce
+
+
+def test_a_deadline_already_past_is_refused_and_nothing_is_signed(impact, report, signing_oracles, tmp_path):
+    out = tmp_path / "sig.json"
+    result = sign(impact, report, signing_oracles[0], out, "--deadline", "2020-01-01")
+    now = format_iso(chain[-1].timestamp)
+    assert result.code == 1
+    assert result.line == (
+        f"error: the signatures' deadline 2020-01-01T23:59:59Z has already passed (the chain's time is {now}): "
+        "agree on a later one"
+    )
+    assert not out.exists()
+
+
+def test_a_report_without_a_deadline_is_not_signed(impact, report, signing_oracles, tmp_path):
+    edit(report, f"deadline: {format_iso(report['deadline'])}\n", "")
+    result = sign(impact, report, signing_oracles[0], tmp_path / "sig.json")
+    assert result.code == 1
+    assert result.line.startswith("error: report report.yaml has no deadline for the signatures: add one")
+    assert not (tmp_path / "sig.json").exists()
+
+
+def test_signatures_are_refused_once_their_deadline_passed(impact, report, signing_oracles, tmp_path):
+    files = [tmp_path / f"sig{i}.json" for i in range(2)]
+    for oracle, out in zip(signing_oracles[:2], files, strict=True):
+        sign(impact, report, oracle, out, "--deadline", format_iso(chain[-1].timestamp + 2 * DAY))
+    chain.sleep(3 * DAY)
+    chain.mine()
+    nonce = web3.eth.get_transaction_count(accounts[8].address)
+    result = submit(impact, report, files)
+    assert result.code == 1 and result.line.startswith("error: the signatures expired at ")
+    assert web3.eth.get_transaction_count(accounts[8].address) == nonce
+
+
+# --- the report's criterion must be the milestone's -------------------------------------------------------------
+
+
+def mismatch(report, refusing):
+    return (
+        f"error: report report.yaml assesses GLS-V1.1-2.1.1, but milestone 0 of pool {report['pool_id']} is "
+        f"scheduled as GLS-V1.1-1.1.1: {refusing}"
+    )
+
+
+def test_a_report_on_another_criterion_is_not_signed(impact, report, signing_oracles, tmp_path):
+    edit(report, "criterion: GLS-V1.1-1.1.1", "criterion: GLS-V1.1-2.1.1")
+    result = sign(impact, report, signing_oracles[0], tmp_path / "sig.json")
+    assert result.code == 1 and result.line == mismatch(report, "refusing to sign it")
+    assert not (tmp_path / "sig.json").exists()
+
+
+def test_a_report_on_another_criterion_is_not_attested(impact, report):
+    edit(report, "criterion: GLS-V1.1-1.1.1", "criterion: GLS-V1.1-2.1.1")
+    nonce = web3.eth.get_transaction_count(accounts[1].address)
+    result = impact("oracle", "attest", "--report", str(report["path"]), account="dev:1")
+    assert result.code == 1 and result.line == mismatch(report, "refusing to attest it")
+    assert web3.eth.get_transaction_count(accounts[1].address) == nonce
+
+
+def test_a_report_on_another_criterion_is_not_sent(impact, report, signing_oracles, tmp_path):
+    """The evidence hash covers the files, not the criterion: signatures of the right report still match the
+    edited one's evidence, so the criterion itself must be checked before sending."""
+    files = [tmp_path / f"sig{i}.json" for i in range(2)]
+    for oracle, out in zip(signing_oracles[:2], files, strict=True):
+        assert sign(impact, report, oracle, out).code == 0
+    edit(report, "criterion: GLS-V1.1-1.1.1", "criterion: GLS-V1.1-2.1.1")
+    nonce = web3.eth.get_transaction_count(accounts[8].address)
+    result = submit(impact, report, files)
+    assert result.code == 1 and result.line == mismatch(report, "refusing to send it")
+    assert web3.eth.get_transaction_count(accounts[8].address) == nonce
+    assert not report["pools"].milestone(report["pool_id"], 0).dict()["certified"]
+
+
+# --- dev accounts sign with the key of the node's development mnemonic ------------------------------------------
+
+
+def test_a_dev_account_of_the_local_node_signs(impact, report, tmp_path):
+    """dev:1 and dev:2 are accredited oracles of the deployment (accounts 1-3); their keys come from the mnemonic
+    the local Anvil derives its accounts from."""
+    files = [tmp_path / f"dev{n}.json" for n in (1, 2)]
+    for n, out in zip((1, 2), files, strict=True):
+        result = impact("oracle", "sign", "--report", str(report["path"]), "--out", str(out), account=f"dev:{n}")
+        assert result.code == 0, result.err
+    claim = certification.Certification(
+        report["pool_id"],
+        0,
+        bytes.fromhex(json.loads(files[0].read_text())["evidenceHash"][2:]),
+        "ipfs://sample/xianju/eagl-report-1",
+        report["deadline"],
+    )
+    certifier = json.loads(files[0].read_text())["certifier"]
+    for n, path in zip((1, 2), files, strict=True):
+        signature = bytes.fromhex(json.loads(path.read_text())["signature"][2:])
+        assert certification.recover(claim, chain.id, certifier, signature) == accounts[n].address
+    assert submit(impact, report, files).code == 0
+    assert report["pools"].milestone(report["pool_id"], 0).dict()["certified"]

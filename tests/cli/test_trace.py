@@ -18,7 +18,7 @@ def story(impact, deployed):
     then alice sending 10 more to dave (after the release, so it must not count for that tranche)."""
     pools = ImpactPools.at(deployed["contracts"]["ImpactPools"]["address"])
     alice, bob, carol, dave = accounts[4], accounts[5], accounts[6], accounts[9]
-    pool_id = int(impact.ok("pool", "open", "--file", POOL_FILE, "--site", "1").split()[1])
+    pool_id = impact.open_pool(POOL_FILE)
     impact.ok("buy", "--pool", str(pool_id), "--tokens", "120", account="dev:4")
     impact.ok("buy", "--pool", str(pool_id), "--tokens", "60", "--recipient", carol.address, account="dev:5")
     pools.safeTransferFrom(alice, dave, pool_id, 20, b"", {"from": alice})
@@ -136,7 +136,7 @@ def test_a_token_lot_is_followed_first_in_first_out(impact, story):
 
 def test_refunds_appear_in_the_trace_and_the_summary(impact, deployed):
     pools = ImpactPools.at(deployed["contracts"]["ImpactPools"]["address"])
-    pool_id = int(impact.ok("pool", "open", "--file", "samples/xianju-pool-usdc.yaml", "--site", "1").split()[1])
+    pool_id = impact.open_pool("samples/xianju-pool-usdc.yaml")
     impact.ok("dev", "fund", "--to", accounts[4].address, "--amount", "100")
     impact.ok("buy", "--pool", str(pool_id), "--tokens", "4", account="dev:4")
     chain.sleep(pools.pool(pool_id).dict()["saleEnd"] - chain[-1].timestamp + 10)
@@ -160,3 +160,53 @@ def test_the_human_trace_ends_with_a_summary_sentence(impact, story):
         f"pool {story['pool_id']}: of 6 ETH paid, 1 ETH reached Xianju National Park through 1 certified milestone"
         in out
     )
+
+
+@pytest.fixture
+def batch_story(impact, deployed):
+    """alice buys 120 and carol 60; carol sends alice one batch naming the pool twice ([p, p], [2, 3]: 5 tokens);
+    milestone 0 is certified and released."""
+    pools = ImpactPools.at(deployed["contracts"]["ImpactPools"]["address"])
+    alice, carol = accounts[4], accounts[6]
+    pool_id = impact.open_pool(POOL_FILE)
+    impact.ok("buy", "--pool", str(pool_id), "--tokens", "120", account="dev:4")
+    impact.ok("buy", "--pool", str(pool_id), "--tokens", "60", account="dev:6")
+    pools.safeBatchTransferFrom(carol, alice, [pool_id, pool_id], [2, 3], b"", {"from": carol})
+    assert pools.balanceOf(alice, pool_id) == 125  # ERC-1155 counts both entries
+    chain.sleep(pools.pool(pool_id).dict()["saleEnd"] - chain[-1].timestamp + 10)
+    chain.mine()
+    for oracle in ("dev:1", "dev:2"):
+        impact.ok(
+            "oracle",
+            "attest",
+            *("--pool", str(pool_id), "--milestone", "0", "--evidence-hash", to_bytes32("EAGL report")),
+            *("--uri", "ipfs://sample/report"),
+            account=oracle,
+        )
+    release = impact.ok("pool", "release", "--pool", str(pool_id), "--milestone", "0", account="dev:8")
+    block = web3.eth.get_transaction_receipt(release.strip().split("tx ")[-1])["blockNumber"]
+    return {"pools": pools, "pool_id": pool_id, "alice": alice, "carol": carol, "release_block": block}
+
+
+def test_a_batch_transfer_naming_a_pool_twice_counts_every_entry(impact, batch_story):
+    pools, pool_id = batch_story["pools"], batch_story["pool_id"]
+    alice, carol = batch_story["alice"], batch_story["carol"]
+    for who, expected in ((alice, 125), (carol, 55)):
+        trace = impact.json("trace", "--investor", who.address)
+        assert trace["holdings"][str(pool_id)] == pools.balanceOf(who, pool_id) == expected
+        (movement,) = trace["movements"]
+        assert movement["tokens"] == 5
+        # The tranche attributed to the holding just before the release, and the escrow share now, use that count.
+        (story,) = [m for m in trace["milestones"] if m["certified"]]
+        holding_then = pools.balanceOf(who, pool_id, block_identifier=batch_story["release_block"] - 1)
+        assert story["release"]["holding"] == holding_then == expected
+        tranche = pools.milestone(pool_id, 0).dict()["trancheAmount"]
+        assert story["release"]["attributable"]["amount"] == tranche * expected // 180
+        (summary,) = [p for p in trace["pools"] if p["pool_id"] == pool_id]
+        assert summary["in_escrow"]["amount"] == pools.pool(pool_id).dict()["escrow"] * expected // 180
+    holders = {h["address"]: h["holding"] for h in impact.json("trace", "--pool", str(pool_id))["holders"]}
+    assert holders == {alice.address: 125, carol.address: 55}
+    carol_lot = [p for p in impact.json("trace", "--investor", carol.address)["purchases"]][0]["tx"]
+    lot = impact.json("trace", "--token-lot", carol_lot)
+    assert [(s["receiver"], s["tokens"]) for s in lot["steps"]] == [(alice.address, 5)]
+    assert lot["now_held"] == {carol.address: 55, alice.address: 5}

@@ -65,6 +65,8 @@ def world(tmp_path):
         "CN",
         "--wdpa",
         "555000001",
+        "--uri",
+        "ipfs://sample/xianju-national-park.json",
         "--beneficiary",
         w3.eth.accounts[7],
     )
@@ -138,8 +140,10 @@ def test_a_report_is_attested_once_and_moved_to_processed(world):
     (row,) = journal(world)
     assert row[:3] == (1, 0, "done")
     assert [e["args"]["oracle"] for e in attestations(world)] == [world["oracle"].address]
-    assert (world["inbox"] / "processed" / "report.yaml").exists()
+    filed = world["inbox"] / "processed" / "report"
+    assert sorted(p.name for p in filed.iterdir()) == ["consultation-record.txt", "eagl-assessment.txt", "report.yaml"]
     assert not (world["inbox"] / "report.yaml").exists()
+    assert not (world["inbox"] / "eagl-assessment.txt").exists()  # the evidence went with its report
 
 
 @pytest.mark.parametrize("crash_at", ["after-record", "after-broadcast"])
@@ -185,19 +189,20 @@ def test_a_malformed_report_is_set_aside_and_the_others_go_on(world):
         or "b-incomplete.json: rejected" in line
         for line in lines
     )
-    assert (world["inbox"] / "rejected" / "a-broken.yaml").exists()
-    assert (world["inbox"] / "rejected" / "b-incomplete.json").exists()
-    assert (world["inbox"] / "processed" / "c-good.yaml").exists()
+    assert (world["inbox"] / "rejected" / "a-broken" / "a-broken.yaml").exists()
+    assert (world["inbox"] / "rejected" / "b-incomplete" / "b-incomplete.json").exists()
+    assert (world["inbox"] / "processed" / "c-good" / "c-good.yaml").exists()
     assert len(attestations(world)) == 1
 
 
 def test_a_report_the_chain_refuses_is_set_aside_with_the_reason(world):
     report = (SAMPLE_REPORT / "report.yaml").read_text().replace("milestone: 0", "milestone: 2")
     drop_report(world)
-    (world["inbox"] / "report.yaml").write_text(report)
+    (world["inbox"] / "report.yaml").write_text(report.replace("GLS-V1.1-1.1.1", "GLS-V1.1-4.1.1"))
     done = watch(world, "--once")
     assert "rejected by the chain, milestone 2 of pool 1 is not next: milestone 0 comes first" in done.stdout
-    assert (world["inbox"] / "rejected" / "report.yaml").exists()
+    assert (world["inbox"] / "rejected" / "report" / "report.yaml").exists()
+    assert (world["inbox"] / "rejected" / "report" / "eagl-assessment.txt").exists()
     assert attestations(world) == []
 
 
@@ -232,7 +237,7 @@ def test_the_service_rides_out_a_node_outage_and_stops_cleanly_on_sigterm(world)
         assert service.poll() is None  # the service is still alive, retrying
         world["node"] = LocalAnvil(["--state", str(world["state"])], port=world["node"].port).start()
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not (world["inbox"] / "processed" / "report.yaml").exists():
+        while time.monotonic() < deadline and not (world["inbox"] / "processed" / "report" / "report.yaml").exists():
             time.sleep(0.2)
         service.send_signal(signal.SIGTERM)
         output, _ = service.communicate(timeout=30)
@@ -244,3 +249,52 @@ def test_the_service_rides_out_a_node_outage_and_stops_cleanly_on_sigterm(world)
     assert "pool 1 milestone 0: attested in block" in output
     assert "received SIGTERM: stopping after the current step" in output and output.rstrip().endswith("stopped")
     assert len(attestations(world)) == 1
+
+
+@pytest.mark.parametrize("mode", ["attest", "sign"])
+def test_a_report_on_another_criterion_is_rejected_before_anything_is_signed(world, mode):
+    drop_report(world)
+    report = world["inbox"] / "report.yaml"
+    report.write_text(report.read_text().replace("criterion: GLS-V1.1-1.1.1", "criterion: GLS-V1.1-2.1.1"))
+    done = watch(world, "--once", "--mode", mode)
+    assert (
+        f"report.yaml: rejected, report report.yaml assesses GLS-V1.1-2.1.1, but milestone 0 of pool 1 is scheduled "
+        f"as GLS-V1.1-1.1.1: refusing to {mode} it" in done.stdout
+    )
+    assert (world["inbox"] / "rejected" / "report" / "report.yaml").exists()
+    assert not (world["inbox"] / "signatures").exists() or not any((world["inbox"] / "signatures").iterdir())
+    assert attestations(world) == [] and world["w3"].eth.get_transaction_count(world["oracle"].address) == 0
+    # Every report of this run was rejected: --once says so in its exit code.
+    assert done.returncode == 1
+    assert done.stderr.strip().startswith(f"error: every report in {world['inbox']} was rejected (1)")
+
+
+def test_a_milestone_already_certified_is_processed_not_rejected(world):
+    """Another oracle certified the milestone first (quorum lowered to 1): the service has nothing to do, files the
+    report as processed and exits 0."""
+    common = world["common"]
+    impact(world["env"], "oracle", "quorum", "1", *common, "--account", "dev:0")
+    impact(
+        world["env"], "oracle", "attest", "--report", str(SAMPLE_REPORT / "report.yaml"), *common, "--account", "dev:1"
+    )
+    drop_report(world)
+    done = watch(world, "--once")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "pool 1 milestone 0: already certified on chain, nothing to do" in done.stdout
+    assert (world["inbox"] / "processed" / "report" / "report.yaml").exists()
+    assert not (world["inbox"] / "rejected").exists() or not any((world["inbox"] / "rejected").iterdir())
+    assert world["w3"].eth.get_transaction_count(world["oracle"].address) == 0
+
+
+def test_an_evidence_file_two_reports_share_stays_for_the_second(world):
+    """Two reports in the inbox name the same evidence files: filing the first copies them, so the second still
+    finds its evidence; the second is then filed with them too, and nothing is left behind in the inbox."""
+    drop_report(world, name="a-first.yaml")
+    shutil.copy(SAMPLE_REPORT / "report.yaml", world["inbox"] / "b-second.yaml")
+    done = watch(world, "--once")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "b-second.yaml: pool 1 milestone 0 already done, nothing to do" in done.stdout
+    for name in ("a-first", "b-second"):
+        filed = world["inbox"] / "processed" / name
+        assert {p.name for p in filed.iterdir()} == {"consultation-record.txt", "eagl-assessment.txt", f"{name}.yaml"}
+    assert [p.name for p in world["inbox"].iterdir() if p.suffix in (".txt", ".yaml")] == []
