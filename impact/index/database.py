@@ -186,6 +186,14 @@ class EventIndex:
                 (chunk.last, chunk.last_hash, chunk.final_to, chunk.final_hash),
             )
 
+    def mark_final(self, final_to: int, final_hash: str) -> None:
+        with self.store.transaction():
+            self._locked_synced_to()
+            self._mark_final(final_to)
+            self.store.execute(
+                'UPDATE "sync_state" SET "final_to" = ?, "final_hash" = ? WHERE "id" = 1', (final_to, final_hash)
+            )
+
     def _mark_final(self, final_to: int) -> None:
         true, false = (self.store.adapt("bool", v) for v in (True, False))
         self.store.execute(

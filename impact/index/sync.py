@@ -179,6 +179,20 @@ class Syncer:
                 report.blocks_with_logs += len(holding)
                 bar.update(end - cursor + 1)
                 cursor, parent_hash = end + 1, chunk.last_hash
+        self._advance_final(top)
+
+    def _advance_final(self, top: int) -> None:
+        """Marks final what is now `confirmations` deep, also when no block came (the head moved on since, or
+        fewer confirmations are asked for). The head's hash is read in the same batch: if it is still ours, the
+        block read beside it is the ancestor we synced."""
+        state = self.index.state()
+        new_final = min(state.synced_to, top - self.confirmations)
+        if new_final <= state.final_to or new_final < self.index.start:
+            return
+        headers = self._blocks(sorted({new_final, state.synced_to}))
+        if _hash(headers[state.synced_to]) != state.head_hash:
+            raise _ChainMoved
+        self.index.mark_final(new_final, _hash(headers[new_final]))
 
     def _roll_back(self, report: SyncReport) -> None:
         """Finds the newest block the index and the node agree on and forgets everything after it."""

@@ -113,8 +113,9 @@ class World:
         shares = [10_000 // milestones] * milestones
         shares[-1] += 10_000 - sum(shares)
         schedule = [
-            (_bytes32(f"GLS-V1.1-{k}.1.1"), _bytes32(f"m{k}"), f"ipfs://m{k}", share, now + (sale_days + 90 * (k + 1)) * DAY)
+            (_bytes32(f"GLS-V1.1-{k}.1.1"), _bytes32(f"m{k}"), f"ipfs://m{k}", share, deadline)
             for k, share in enumerate(shares)
+            for deadline in [now + (sale_days + 90 * (k + 1)) * DAY]
         ]
         fn = self.pools.functions.openPool(_ordered(values), schedule)
         pool_id = fn.call({"from": self.programme})
