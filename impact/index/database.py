@@ -238,16 +238,16 @@ class EventIndex:
                 )
         return rows
 
-    def rollback_to(self, block: int, block_hash: str | None) -> None:
-        """Forgets every block after `block` (whose hash is `block_hash`), in one transaction."""
+    def rollback_to(self, block: int, block_hash: str | None, final_to: int, final_hash: str | None) -> None:
+        """Forgets every block after `block` (whose hash is `block_hash`) and counts as final only the blocks up to
+        `final_to`, in one transaction."""
         with self.store.transaction():
             self._locked_synced_to()
             for table in (*self.tables, LOGS, TOKEN_TRANSFERS):
                 self.store.execute(f'DELETE FROM "{table.name}" WHERE "block_number" > ?', (block,))
             self.store.execute('DELETE FROM "blocks" WHERE "number" > ?', (block,))
-            state = self.state()
-            final_to, final_hash = (
-                (state.final_to, state.final_hash) if state.final_to <= block else (block, block_hash)
+            self.store.execute(
+                'UPDATE "blocks" SET "confirmed" = ? WHERE "number" > ?', (self.store.adapt("bool", False), final_to)
             )
             self.store.execute(
                 'UPDATE "sync_state" SET "synced_to" = ?, "head_hash" = ?, "final_to" = ?, "final_hash" = ? '

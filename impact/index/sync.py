@@ -222,7 +222,15 @@ class Syncer:
             f"the chain changed under the index {self.index.store.where}: blocks after {number} were replaced"
             f"{deeper}; syncing again from block {number + 1}"
         )
-        self.index.rollback_to(number, fork_hash)
+        # What is final now: never more than before, than the fork, or than `confirmations` below the new head.
+        final_to = min(state.final_to, number, top - self.confirmations)
+        if final_to < self.index.start:
+            final_to, final_hash = self.index.start - 1, None
+        elif final_to == number:
+            final_hash = fork_hash
+        else:
+            final_hash = _hash(self._block(final_to))
+        self.index.rollback_to(number, fork_hash, final_to, final_hash)
         report.rolled_back_to = number if report.rolled_back_to is None else min(report.rolled_back_to, number)
         report.first = min(report.first, number + 1)
 

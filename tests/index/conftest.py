@@ -164,7 +164,9 @@ class Impact:
         return [sys.executable, "-m", "impact", *args, "--rpc-url", self.world.url]
 
     def __call__(self, *args: str, timeout: float = 120) -> Run:
-        done = subprocess.run(self.command(*args), env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            self.command(*args), env=self.env, cwd=ROOT, capture_output=True, text=True, timeout=timeout
+        )
         return Run(done.returncode, done.stdout, done.stderr)
 
     def ok(self, *args: str) -> str:
