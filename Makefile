@@ -14,7 +14,7 @@ export SOLCX_BINARY_PATH := $(CURDIR)/.solc-bin
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: install demo test test-anvil test-ganache lint format compile node clean bench bench-update \
-	slither invariants soak coverage
+	slither invariants soak coverage postgresql bench-index
 
 install: node_modules/.installed $(SOLC_SHIM) $(VENV)/.installed
 
@@ -45,18 +45,26 @@ demo: install
 ## Lint and static analysis, the invariant fuzzing, then the whole test suite on Anvil, then on Ganache.
 test: lint slither invariants test-anvil test-ganache
 
-test-anvil: install
+test-anvil: install postgresql
 	$(BIN)/brownie test tests/
 
+# The index's tests start a throwaway PostgreSQL server of their own: its server programs must be installed (as root
+# on Debian, this installs them; otherwise it says how).
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+		else echo "PostgreSQL's server programs are missing: apt-get install -y postgresql (as root)" >&2; exit 1; fi; }
+
 # On Ganache, everything that runs on Brownie's chain. Left out: the tests that start an Anvil of their own (the
-# live-network deploy and the oracle service's crash and outage tests), which would only repeat the Anvil run; the
-# gas snapshot, which is taken on Anvil (gas is the contracts' and the EVM's, not the node's); and the stateful
-# property test, whose random walks take minutes on Anvil and several times that on Ganache (the same invariants are
-# fuzzed far harder by `make invariants`).
+# live-network deploy, the oracle service's crash and outage tests, the index), which would only repeat the Anvil
+# run; the gas snapshot, which is taken on Anvil (gas is the contracts' and the EVM's, not the node's); and the
+# stateful property test, whose random walks take minutes on Anvil and several times that on Ganache (the same
+# invariants are fuzzed far harder by `make invariants`).
 test-ganache: install
 	$(BIN)/brownie test tests/ --network ganache-cli \
 		--ignore tests/cli/test_live_network.py --ignore tests/integration/test_oracle_service.py \
-		--ignore tests/test_gas_snapshot.py --ignore tests/stateful
+		--ignore tests/test_gas_snapshot.py --ignore tests/stateful --ignore tests/index
 
 # Slither lives in a venv of its own: its pinned dependencies conflict with Brownie's.
 SLITHER_VENV := .venv-slither
@@ -101,6 +109,10 @@ bench: install
 
 bench-update: install
 	$(BIN)/python -m bench --update --gas-only
+
+## The index's benchmark alone (trace from the index and directly, sync throughput on SQLite and PostgreSQL).
+bench-index: install postgresql
+	$(BIN)/python -m bench --index-only
 
 ## A local Anvil on 127.0.0.1:8545 for trying the `impact` commands by hand (Ctrl-C stops it).
 node: install

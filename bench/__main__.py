@@ -4,6 +4,7 @@ gas snapshot check.
     python -m bench                 measure, print, write bench/results.json, compare with the snapshot
     python -m bench --update        ... and rewrite bench/gas-snapshot.json
     python -m bench --gas-only      skip the trace-speed part (bench/results.json keeps the last trace rows)
+    python -m bench --index-only    only the index's benchmark (bench/results.json keeps every other row)
 """
 
 from __future__ import annotations
@@ -79,11 +80,37 @@ def previous_trace() -> tuple[list[dict], str | None]:
     return last.get("trace", []), last.get("trace_date", last.get("date"))
 
 
+def previous(key: str) -> tuple[list[dict], str | None]:
+    """The rows under `key` (and their date) of the last run that measured them."""
+    try:
+        last = json.loads(RESULTS.read_text())
+    except (OSError, ValueError):
+        return [], None
+    return last.get(key, []), last.get(f"{key}_date")
+
+
+def run_index_only() -> int:
+    from bench.index_speed import run as run_index_speed
+
+    rows = run_index_speed()
+    try:
+        report = json.loads(RESULTS.read_text())
+    except (OSError, ValueError):
+        report = {}
+    report |= {"index": rows, "index_date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine()}
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nresults written to {RESULTS}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--update", action="store_true", help="rewrite the gas snapshot")
     parser.add_argument("--gas-only", action="store_true", help="skip the trace-speed benchmark")
+    parser.add_argument("--index-only", action="store_true", help="only the index benchmark (bench/index_speed.py)")
     args = parser.parse_args(argv)
+    if args.index_only:
+        return run_index_only()
 
     # Step tracing changes no gas; it lets the node replay each transaction opcode by opcode for the breakdown.
     with LocalAnvil(["--steps-tracing"]) as node:
@@ -102,9 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.gas_only:
         trace_rows, trace_date = previous_trace()
     else:
+        from bench.index_speed import run as run_index_speed
         from bench.trace_speed import run as run_trace_speed
 
         trace_rows, trace_date = run_trace_speed(), now
+        index_rows, index_date = run_index_speed(), now
 
     report = {
         "date": now,
@@ -122,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
         "trace": trace_rows,
         "trace_date": trace_date,
     }
+    if args.gas_only:
+        index_rows, index_date = previous("index")
+    report |= {"index": index_rows, "index_date": index_date}
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nresults written to {RESULTS}")
 

@@ -310,19 +310,23 @@ def cmd_refund(ctx: Context) -> None:
 
 def cmd_trace(ctx: Context) -> None:
     from impact import trace_report
-    from impact.logs import LogFetcher
+    from impact.index.cli import trace_source, unconfirmed_note
     from impact.trace import Tracer
 
     a = ctx.args
-    tracer = Tracer(ctx.system, LogFetcher(ctx.w3, progress=not a.json and sys.stderr.isatty()))
-    if a.investor:
-        result: Any = tracer.investor(parse_address(a.investor, "investor address"))
-        render: Callable[[Any], str] = trace_report.investor
-    elif a.pool is not None:
-        result, render = tracer.pool(a.pool), trace_report.pool
-    else:
-        result, render = tracer.lot(a.token_lot), trace_report.lot
+    with trace_source(ctx, progress=not a.json and sys.stderr.isatty()) as source:
+        tracer = Tracer(ctx.system, source)
+        if a.investor:
+            result: Any = tracer.investor(parse_address(a.investor, "investor address"))
+            render: Callable[[Any], str] = trace_report.investor
+        elif a.pool is not None:
+            result, render = tracer.pool(a.pool), trace_report.pool
+        else:
+            result, render = tracer.lot(a.token_lot), trace_report.lot
+        note = unconfirmed_note(source, result, a.confirmations)
     print(json.dumps(asdict(result), indent=2, default=str) if a.json else render(result))
+    if note:
+        print(note, file=sys.stderr)
 
 
 def cmd_tx(ctx: Context) -> None:
@@ -491,6 +495,7 @@ def build_parser() -> argparse.ArgumentParser:
     target.add_argument("--pool", type=int)
     target.add_argument("--token-lot", metavar="TX", help="a purchase's transaction hash")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    _add_index_commands(command, commands, trace=p)
 
     p = command("tx", "show whether a transaction is pending, succeeded or reverted", cmd_tx)
     p.add_argument("hash", help="the transaction hash (0x…)")
@@ -512,6 +517,14 @@ def _add_oracle_signature_commands(command: Callable[..., argparse.ArgumentParse
     from impact import oracle_commands
 
     oracle_commands.register(command, sub)
+
+
+def _add_index_commands(command: Callable[..., argparse.ArgumentParser], sub: Any, trace: Any) -> None:
+    """`impact index …`, and `trace --direct / --no-sync / --db` (see impact.index.cli)."""
+    from impact.index import cli as index_cli
+
+    index_cli.add_trace_options(trace)
+    index_cli.register(command, sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,5 +1,8 @@
 """Fetching and decoding contract events: indexed-topic filters over block ranges fetched in chunks that shrink
-when the node refuses a range as too large."""
+when the node refuses a range as too large.
+
+A trace reads through a `LogSource`: its logs (`get_logs`, the node's `eth_getLogs` semantics) and the timestamps of
+blocks. `LogFetcher` asks the node; `impact.index.source.IndexSource` answers the same questions from the index."""
 
 from __future__ import annotations
 
@@ -68,14 +71,25 @@ class Source:
     events: tuple[str, ...]
 
 
-@dataclass
-class LogFetcher:
+class LogSource:
+    """Where a trace gets its logs and block times. Subclasses answer `get_logs` and `block_times`; decoding is shared
+    (`decode` may be overridden by a source that decodes faster, with the same result)."""
+
     w3: Web3
-    chunk: int = 100_000
-    progress: bool = False
-    requests: int = field(default=0, init=False)
-    # Wall time spent waiting for eth_getLogs answers: the node's share of a trace, which a benchmark reports.
-    seconds_in_node: float = field(default=0.0, init=False)
+
+    def get_logs(self, addresses: list[str], topics: list[Any], from_block: int, to_block: int) -> list[Any]:
+        """Raw logs emitted by any of `addresses` matching `topics` (OR lists allowed in every position), in chain
+        order, as `eth_getLogs` returns them."""
+        raise NotImplementedError
+
+    def block_times(self, blocks: Iterable[int]) -> dict[int, int]:
+        """The timestamps of `blocks`."""
+        raise NotImplementedError
+
+    def decode(self, item: dict[str, Any], log: Any) -> Event:
+        d = get_event_data(self.w3.codec, item, log)
+        tx = "0x" + bytes(d["transactionHash"]).hex()
+        return Event(item["name"], dict(d["args"]), d["blockNumber"], d["logIndex"], tx)
 
     def events(
         self, contract: str, address: str, event: str, topics: Sequence[Any], from_block: int, to_block: int
@@ -100,10 +114,31 @@ class LogFetcher:
             item = wanted.get((log["address"].lower(), "0x" + bytes(log["topics"][0]).hex()))
             if item is None:  # the same event name and topic0 at the other address: not asked for
                 continue
-            d = get_event_data(self.w3.codec, item, log)
-            tx = "0x" + bytes(d["transactionHash"]).hex()
-            events.append(Event(item["name"], dict(d["args"]), d["blockNumber"], d["logIndex"], tx))
+            events.append(self.decode(item, log))
         return events
+
+
+@dataclass
+class LogFetcher(LogSource):
+    """The direct source: every question goes to the node."""
+
+    w3: Web3
+    chunk: int = 100_000
+    progress: bool = False
+    requests: int = field(default=0, init=False)
+    # Wall time spent waiting for eth_getLogs answers: the node's share of a trace, which a benchmark reports.
+    seconds_in_node: float = field(default=0.0, init=False)
+
+    def block_times(self, blocks: Iterable[int]) -> dict[int, int]:
+        """The timestamps of `blocks`, in one JSON-RPC batch rather than a round trip per block."""
+        wanted = sorted(set(blocks))
+        if not wanted:
+            return {}
+        with self.w3.batch_requests() as batch:
+            for block in wanted:
+                batch.add(self.w3.eth.get_block(block))
+            headers = batch.execute()
+        return {block: int(header["timestamp"]) for block, header in zip(wanted, headers, strict=True)}
 
     def get_logs(self, addresses: list[str], topics: list[Any], from_block: int, to_block: int) -> list[Any]:
         """Raw logs emitted by any of `addresses` matching `topics` (OR lists allowed in every position)."""

@@ -19,7 +19,7 @@ from typing import Any
 from impact.accounts import parse_address
 from impact.encoding import format_amount, format_time, from_bytes32
 from impact.errors import UserError
-from impact.logs import Event, LogFetcher, Source, address_topic, any_of, uint_topic
+from impact.logs import Event, LogFetcher, LogSource, Source, address_topic, any_of, uint_topic
 from impact.system import System
 
 FAILURE = ["", "goal not reached", "milestone missed", "site withdrawn"]
@@ -199,7 +199,7 @@ class LotTrace:
 
 
 class Tracer:
-    def __init__(self, system: System, fetcher: LogFetcher | None = None) -> None:
+    def __init__(self, system: System, fetcher: LogSource | None = None) -> None:
         self.system = system
         self.w3 = system.w3
         self.fetch = fetcher or LogFetcher(system.w3)
@@ -559,16 +559,10 @@ class Tracer:
         return _balance_before(transfers, holder, pool_id, (10**18, 0))
 
     def _fetch_times(self, blocks: Iterable[int]) -> None:
-        """The timestamps of `blocks`, in one JSON-RPC batch rather than a round trip per block."""
-        missing = sorted(set(blocks) - self._times.keys())
-        if not missing:
-            return
-        with self.w3.batch_requests() as batch:
-            for block in missing:
-                batch.add(self.w3.eth.get_block(block))
-            headers = batch.execute()
-        for block, header in zip(missing, headers, strict=True):
-            self._times[block] = int(header["timestamp"])
+        """The timestamps of `blocks`, in one question to the source rather than one per block."""
+        missing = set(blocks) - self._times.keys()
+        if missing:
+            self._times.update(self.fetch.block_times(missing))
 
     def _time(self, block: int) -> str:
         self._fetch_times([block])  # nothing to fetch when the trace fetched its blocks' times up front
