@@ -153,6 +153,8 @@ def deploy_system(
     deployer,
     *,
     admin=None,
+    registry_admin=None,
+    pools_admin=None,
     registrar=None,
     programme=None,
     pauser=None,
@@ -164,13 +166,15 @@ def deploy_system(
     deploy_certifier=True,
 ):
     """Registry, pools and certifier wired by the certifier's predicted address (the deployer's nonce + 2); each
-    duty defaults to the deployer. With `deploy_certifier=False`, returns the registry, the pools and the certifier's
+    duty defaults to the deployer (`admin` is every contract's admin unless `registry_admin` or `pools_admin` say
+    otherwise). With `deploy_certifier=False`, returns the registry, the pools and the certifier's
     predicted address, so that a test can try a certifier constructor that must revert."""
     admin, registrar = admin or deployer, registrar or deployer
     programme, pauser = programme or deployer, pauser or deployer
     predicted = deployer.get_deployment_address(deployer.nonce + 2)
-    registry = SiteRegistry.deploy(0, admin, registrar, delay, predicted, {"from": deployer})
-    pools = ImpactPools.deploy(admin, programme, pauser, registry, predicted, TOKEN_URI, {"from": deployer})
+    registry_admin, pools_admin = registry_admin or admin, pools_admin or admin
+    registry = SiteRegistry.deploy(0, registry_admin, registrar, delay, predicted, {"from": deployer})
+    pools = ImpactPools.deploy(pools_admin, programme, pauser, registry, predicted, TOKEN_URI, {"from": deployer})
     if not deploy_certifier:
         return registry, pools, predicted
     certifier = MilestoneCertifier.deploy(

@@ -8,7 +8,6 @@ from brownie import ZERO_ADDRESS, chain
 from support import (
     CHALLENGE_WINDOW,
     PRICE_ETH,
-    REVIEWER_ROLE,
     Failure,
     Status,
     error,
@@ -239,15 +238,11 @@ def test_a_reviewer_is_accredited_at_once(certifier, pools, funded_pool, certify
     assert not pools.milestone(funded_pool, 0).dict()["certified"]
 
 
-def test_a_reviewer_cannot_be_accredited_twice_nor_be_the_zero_address_nor_an_oracle(
-    certifier, programme, reviewer, oracle1
-):
+def test_a_reviewer_cannot_be_accredited_twice_nor_be_the_zero_address(certifier, programme, reviewer):
     with brownie.reverts(error("CertifierAlreadyReviewer", reviewer)):
         certifier.accreditReviewer(reviewer, {"from": programme})
     with brownie.reverts(error("CertifierZeroAddress")):
         certifier.accreditReviewer(ZERO_ADDRESS, {"from": programme})
-    with brownie.reverts(error("CertifierDutyConflict", oracle1, REVIEWER_ROLE)):
-        certifier.accreditReviewer(oracle1, {"from": programme})
 
 
 def test_revoking_a_reviewer_waits_the_delay_during_which_it_can_still_void(
