@@ -127,14 +127,16 @@ def execute_after_delay(contract, scheduled_tx) -> Any:
 
 
 def money_snapshot(pools, pool_ids, holders, token=None) -> tuple:
-    """Everything a failed call must leave unchanged: escrow balances, pool accounting, token holdings."""
+    """Everything a failed call must leave unchanged: escrow balances, pool accounting, token holdings. (Not the
+    time a pool has been paused: that grows with the clock while paused, whatever the call did.)"""
     state = [pools.balance()]
     if token is not None:
         state.append(token.balanceOf(pools))
         state.extend(token.balanceOf(h) for h in holders)
     for pool_id in pool_ids:
         if 0 < pool_id <= pools.poolCount():
-            state.append(tuple(pools.pool(pool_id)))
+            info = pools.pool(pool_id).dict()
+            state.append(tuple(value for name, value in info.items() if name != "pausedTime"))
             state.extend(pools.balanceOf(h, pool_id) for h in holders)
     return tuple(state)
 
