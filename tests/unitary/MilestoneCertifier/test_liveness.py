@@ -5,8 +5,18 @@ evidence hashes for one milestone in one round."""
 
 import brownie
 import pytest
-from brownie import chain
-from support import error, execute_after_delay, latest_time
+from brownie import SiteRegistry, accounts, chain
+from support import (
+    DAY,
+    ETH,
+    PRICE_ETH,
+    deploy_system,
+    error,
+    execute_after_delay,
+    latest_time,
+    milestone_schedule,
+    warp_past,
+)
 
 from impact import certification as cert
 from impact.encoding import to_bytes32
@@ -165,3 +175,41 @@ def test_an_oracle_that_attested_this_evidence_may_also_sign_it(certifier, pools
     attest(certifier, funded_pool, signing_oracles[1], EVIDENCE)
     certifier.certifyWithSignatures(*signed_for(certifier, funded_pool, EVIDENCE, signing_oracles[:2]), {"from": rando})
     assert pools.milestone(funded_pool, 0).dict()["evidenceHash"] == EVIDENCE
+
+
+# --- 256 accreditation indices for the contract's lifetime -------------------------------------------------------
+
+
+def test_the_256th_accreditation_is_the_last_and_its_attestation_counts(programme, rando, alice):
+    # A system built with 170 oracles (what fits a block), then 86 accredited by delayed changes: 256 in all.
+    _, pools, certifier = deploy_system(programme, oracles=[accounts.add() for _ in range(170)], quorum=2)
+    top = accounts.add()
+    programme.transfer(top, 10**17)
+    scheduled = [certifier.scheduleOracleAccreditation(accounts.add(), {"from": programme}) for _ in range(85)]
+    scheduled.append(certifier.scheduleOracleAccreditation(top, {"from": programme}))
+    warp_past(scheduled[-1].events["ChangeScheduled"]["executableAt"])
+    for tx in scheduled:
+        executed = certifier.executeChange(tx.return_value, {"from": rando})
+    assert (executed.events["OracleAccredited"]["oracle"], executed.events["OracleAccredited"]["index"]) == (top, 255)
+    assert certifier.oracleCount() == 256
+    # The top bit of the mask counts like any other.
+    pool_id = open_funded_pool(pools, programme, alice)
+    assert attest(certifier, pool_id, top).events["OracleAttested"]["attestations"] == 1
+    assert certifier.attestationCount(pool_id, 0, EVIDENCE) == 1
+    # Revoking frees no index: the next accreditation finds none left.
+    certifier.revokeOracle(top, {"from": programme})
+    tx = certifier.scheduleOracleAccreditation(accounts.add(), {"from": programme})
+    warp_past(tx.events["ChangeScheduled"]["executableAt"])
+    with brownie.reverts(error("CertifierAccreditationsExhausted")):
+        certifier.executeChange(tx.return_value, {"from": rando})
+
+
+def open_funded_pool(pools, programme, buyer) -> int:
+    """A pool of a new site in `pools`' own registry, sold out to `buyer`: its first milestone is certifiable."""
+    registry = SiteRegistry.at(pools.registry())
+    site_id = registry.registerSite("Site", b"CN", 7, "", accounts.add(), {"from": programme}).return_value
+    now = latest_time()
+    params = (site_id, ETH, PRICE_ETH, 1, 10, now - 1, now + DAY, 0)
+    pool_id = pools.openPool(params, milestone_schedule(now + DAY), {"from": programme}).return_value
+    pools.buy(pool_id, 10, buyer, {"from": buyer, "value": 10 * PRICE_ETH})
+    return pool_id
