@@ -168,6 +168,10 @@ def test_an_exit_from_a_pool_whose_every_milestone_is_final_pays_nothing_and_bur
     assert pools.balanceOf(alice, funded_pool) == 100
 
 
+def test_an_exit_quote_for_more_tokens_than_exist_is_the_quote_for_all_of_them(pools, funded_pool):
+    assert pools.exitQuote(funded_pool, 201) == pools.exitQuote(funded_pool, 200) == 200 * PRICE_ETH
+
+
 def test_an_erc20_exit_pays_the_token(pools, registry, programme, site_id, usdc_pool, usdc, buy, alice):
     buy(usdc_pool, alice, 5)
     open_exits(registry, programme, site_id)

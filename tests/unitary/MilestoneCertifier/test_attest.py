@@ -1,8 +1,18 @@
 """MilestoneCertifier: a quorum of distinct accredited oracles attesting the same evidence certifies a milestone."""
 
 import brownie
-from brownie import MilestoneCertifier, accounts
-from support import ADMIN_ROLE, CHANGE_DELAY, Failure, Status, deploy_system, error, execute_after_delay, warp_past
+from brownie import ImpactPools, MilestoneCertifier, SiteRegistry, accounts
+from support import (
+    ADMIN_ROLE,
+    CHANGE_DELAY,
+    TOKEN_URI,
+    Failure,
+    Status,
+    deploy_system,
+    error,
+    execute_after_delay,
+    warp_past,
+)
 
 from impact.encoding import to_bytes32
 
@@ -237,6 +247,24 @@ def test_the_certifier_refuses_a_quorum_above_its_oracles_at_deployment(programm
     oracle = accounts.add()
     with brownie.reverts(error("CertifierInvalidQuorum", 2, 1)):
         MilestoneCertifier.deploy(0, programme, CHANGE_DELAY, registry, pools, [oracle], 2, [], {"from": programme})
+
+
+def test_the_certifier_refuses_a_registry_built_for_another_certifier(programme):
+    predicted = programme.get_deployment_address(programme.nonce + 2)
+    registry = SiteRegistry.deploy(0, programme, programme, CHANGE_DELAY, accounts.add(), {"from": programme})
+    pools = ImpactPools.deploy(programme, programme, programme, registry, predicted, TOKEN_URI, {"from": programme})
+    with brownie.reverts(error("CertifierMiswired", pools, registry)):
+        MilestoneCertifier.deploy(
+            0, programme, CHANGE_DELAY, registry, pools, [accounts.add()], 1, [], {"from": programme}
+        )
+
+
+def test_the_certifier_refuses_pools_built_on_another_registry(programme, registry):
+    predicted = programme.get_deployment_address(programme.nonce + 2)
+    own = SiteRegistry.deploy(0, programme, programme, CHANGE_DELAY, predicted, {"from": programme})
+    pools = ImpactPools.deploy(programme, programme, programme, registry, predicted, TOKEN_URI, {"from": programme})
+    with brownie.reverts(error("CertifierMiswired", pools, own)):
+        MilestoneCertifier.deploy(0, programme, CHANGE_DELAY, own, pools, [accounts.add()], 1, [], {"from": programme})
 
 
 def test_the_certifier_refuses_registry_and_pools_built_for_another_certifier(programme, registry, pools):
