@@ -255,3 +255,12 @@ def test_a_pool_opened_during_a_pause_is_moved_by_the_rest_of_it(pools, programm
     unpaused = next_block_at(opened + DAY)
     pools.unpause({"from": programme})
     assert pools.pool(pool_id).dict()["pausedTime"] == unpaused - opened
+
+
+def test_the_time_of_successive_pauses_adds_up_from_each_pools_opening(pools, programme, eth_pool, open_pool):
+    start, end = pause_exactly(pools, programme, DAY)
+    later_pool = open_pool()  # opened after the first pause
+    warp_past(end + PAUSE_COOLDOWN)
+    second_start, second_end = pause_exactly(pools, programme, 2 * DAY)
+    assert pools.pool(eth_pool).dict()["pausedTime"] == (end - start) + (second_end - second_start)
+    assert pools.pool(later_pool).dict()["pausedTime"] == second_end - second_start
