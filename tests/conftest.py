@@ -9,25 +9,19 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from brownie import (
-    FeeOnTransferToken,
-    ImpactPools,
-    MilestoneCertifier,
-    MockStablecoin,
-    SiteRegistry,
-    accounts,
-)
+from brownie import FeeOnTransferToken, MockStablecoin, accounts
 from support import (
     CHALLENGE_WINDOW,
-    CHANGE_DELAY,
     DAY,
     ETH,
     PRICE_ETH,
     PRICE_USDC,
     XIANJU_WDPA,
+    deploy_system,
     execute_after_delay,
     latest_time,
     milestone_schedule,
+    pass_challenge_window,
     warp_past,
 )
 
@@ -106,18 +100,8 @@ def reviewer():
 def system(programme, oracles, reviewer):
     """Registry, pools and certifier, wired to each other's immutable addresses. The certifier's address is known
     before it exists: it is the deployer's third contract from here. `programme` holds every programme role, as on a
-    local chain; the change delay is the contracts' floor, two days."""
-    nonce = programme.nonce
-    certifier_address = programme.get_deployment_address(nonce + 2)
-    registry = SiteRegistry.deploy(0, programme, programme, CHANGE_DELAY, certifier_address, {"from": programme})
-    pools = ImpactPools.deploy(
-        programme, programme, programme, registry, certifier_address, "ipfs://impact/{id}.json", {"from": programme}
-    )
-    certifier = MilestoneCertifier.deploy(
-        0, programme, CHANGE_DELAY, registry, pools, list(oracles), 2, [reviewer], {"from": programme}
-    )
-    assert certifier.address == certifier_address
-    return registry, pools, certifier
+    local chain; the change delay is the contracts' floor, two days; 2 of the 3 oracles make a quorum."""
+    return deploy_system(programme, oracles=oracles, quorum=2, reviewers=[reviewer])
 
 
 @pytest.fixture(scope="module")
@@ -231,6 +215,28 @@ def certify(certifier, oracle1, oracle2) -> Callable[..., Any]:
         return certifier.attest(pool_id, milestone_id, evidence_hash, "ipfs://sample/evidence", {"from": oracle2})
 
     return _certify
+
+
+@pytest.fixture(scope="module")
+def finalize(pools) -> Callable[[int, int], None]:
+    """Lets a certified milestone's challenge window pass, so that its certification is final."""
+
+    def _finalize(pool_id: int, milestone_id: int) -> None:
+        pass_challenge_window(pools, pool_id, milestone_id)
+
+    return _finalize
+
+
+@pytest.fixture(scope="module")
+def certify_final(certify, finalize) -> Callable[..., Any]:
+    """Certifies a milestone (two oracles attest) and lets its challenge window pass: its tranche is releasable."""
+
+    def _certify_final(pool_id: int, milestone_id: int, evidence: str = "evidence"):
+        tx = certify(pool_id, milestone_id, evidence)
+        finalize(pool_id, milestone_id)
+        return tx
+
+    return _certify_final
 
 
 @pytest.fixture

@@ -2,6 +2,9 @@
 
 Each branch (an `if`, a `require`, a condition) has two outcomes; coverage is the share of outcomes that some test
 reached. The maps of branches come from Brownie's build artifacts (`coverageMap`), the hits from its trace analysis.
+A source compiled into several deployed contracts (`contracts/base/DelayedChanges.sol` is in the registry and the
+certifier) counts each of its branches once, by its place in the source: an outcome is reached if it was reached in
+any of them.
 """
 
 from __future__ import annotations
@@ -12,7 +15,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SUMMARY = ROOT / "reports" / "coverage-summary.json"
 FLOOR = 0.95
-OURS = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "contracts").glob("*.sol"))
+OURS = sorted(
+    p.relative_to(ROOT).as_posix()
+    for p in (ROOT / "contracts").rglob("*.sol")
+    if p.relative_to(ROOT / "contracts").parts[0] != "test"
+)
 
 
 def merge(hits_by_tx: dict) -> dict[str, dict[str, list[set]]]:
@@ -28,25 +35,34 @@ def merge(hits_by_tx: dict) -> dict[str, dict[str, list[set]]]:
 
 def branch_coverage(merged: dict[str, dict[str, list[set]]]) -> dict[str, dict]:
     """Per source file of ours: branch outcomes reached / possible, and the branches missed."""
-    results: dict[str, dict] = {}
+    # (source, function, start, stop) -> [jump flag, reached "true", reached "false"]
+    branches: dict[tuple, list] = {}
     for artifact in sorted((ROOT / "build" / "contracts").glob("*.json")):
         build = json.loads(artifact.read_text())
-        source = build.get("sourcePath")
-        if source not in OURS or build.get("type") != "contract":
-            continue
-        path_id = next(k for k, v in build["allSourcePaths"].items() if v == source)
-        branch_map = build["coverageMap"]["branches"].get(path_id, {})
-        # Brownie's entry for a branch is (start, stop, jump): `jump` says whether a taken JUMPI means "true".
-        branches = {int(i): (fn, bool(entry[2])) for fn, items in branch_map.items() for i, entry in items.items()}
-        hits = merged.get(build["contractName"], {}).get(path_id, [set(), set(), set()])
-        reached = sum((i in hits[1]) + (i in hits[2]) for i in branches)
-        missed = []
-        for i, (fn, jump) in sorted(branches.items()):
-            true_set, false_set = (hits[2], hits[1]) if jump else (hits[1], hits[2])
-            missed += [
-                f"{fn} #{i} {outcome}" for outcome, seen in (("true", true_set), ("false", false_set)) if i not in seen
-            ]
-        results[source] = {"outcomes": 2 * len(branches), "reached": reached, "missed": missed}
+        if build.get("sourcePath") not in OURS or build.get("type") != "contract" or not build.get("deployedBytecode"):
+            continue  # test contracts, interfaces, and abstract contracts (their code runs inside others)
+        hits_by_path = merged.get(build["contractName"], {})
+        for path_id, branch_map in build["coverageMap"]["branches"].items():
+            source = build["allSourcePaths"][path_id]
+            if source not in OURS:
+                continue
+            hits = hits_by_path.get(path_id, [set(), set(), set()])
+            # Brownie's entry for a branch is (start, stop, jump): `jump` says whether a taken JUMPI means "true".
+            for fn, items in branch_map.items():
+                for i, (start, stop, jump) in items.items():
+                    taken, not_taken = int(i) in hits[2], int(i) in hits[1]
+                    true_seen, false_seen = (taken, not_taken) if jump else (not_taken, taken)
+                    entry = branches.setdefault((source, fn, start, stop), [bool(jump), False, False])
+                    entry[1] |= true_seen
+                    entry[2] |= false_seen
+    results: dict[str, dict] = {}
+    for (source, fn, start, _stop), (_jump, true_seen, false_seen) in sorted(branches.items()):
+        r = results.setdefault(source, {"outcomes": 0, "reached": 0, "missed": []})
+        r["outcomes"] += 2
+        r["reached"] += true_seen + false_seen
+        r["missed"] += [
+            f"{fn} @{start} {name}" for name, seen in (("true", true_seen), ("false", false_seen)) if not seen
+        ]
     return results
 
 

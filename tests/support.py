@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from brownie import ZERO_ADDRESS, accounts, chain
+from brownie import ZERO_ADDRESS, ImpactPools, MilestoneCertifier, SiteRegistry, accounts, chain, web3
+from eth_utils import keccak
 
 from impact.encoding import to_bytes32
 
 DAY = 24 * 60 * 60
 CHANGE_DELAY = 2 * DAY  # the contracts' floor
 CHALLENGE_WINDOW = 7 * DAY  # a pool's window for a reviewer to void a certification
+MIN_CHANGE_DELAY, MAX_CHANGE_DELAY = 2 * DAY, 30 * DAY
+MAX_CHALLENGE_WINDOW = 30 * DAY
+MAX_PAUSE_DURATION = PAUSE_COOLDOWN = 7 * DAY
+BENEFICIARY_DUTY = "0x" + keccak(text="BENEFICIARY").hex()
+REVIEWER_ROLE = "0x" + keccak(text="REVIEWER_ROLE").hex()
+ADMIN_ROLE = "0x" + "00" * 32
+TOKEN_URI = "ipfs://impact/{id}.json"
 PRICE_ETH = 10**16  # 0.01 ETH per token
 PRICE_USDC = 10 * 10**6  # 10 USDC per token (6 decimals)
 XIANJU_WDPA = 555_000_001  # sample value, not Xianju National Park's real WDPA number
@@ -23,6 +31,18 @@ class Status:
 
 class Failure:
     NONE, GOAL_NOT_REACHED, MILESTONE_MISSED, SITE_WITHDRAWN = range(4)
+
+
+class ChangeState:
+    NONE, PENDING, EXECUTED, CANCELLED = range(4)
+
+
+class Kind:
+    """Kinds of delayed change: 0 is the contract's own delay in both queues."""
+
+    DELAY = 0
+    BENEFICIARY = 1  # registry
+    ACCREDIT_ORACLE, LOWER_QUORUM, REVOKE_REVIEWER = 1, 2, 3  # certifier
 
 
 def milestone_schedule(sale_end: int, shares=(3_000, 3_000, 4_000), spacing: int = 90 * DAY) -> list[tuple]:
@@ -65,10 +85,12 @@ def balance_of(asset, account) -> int:
 
 
 def assert_escrow_adds_up(pools, pool_id: int) -> None:
-    """raised = released + refunded + escrow, with raised = tokens sold x price."""
+    """raised = released + refunded + exited + escrow, with raised = tokens sold x price, and the escrow is at least
+    what the live tokens would get back now (every token's price is split between the site and its holder)."""
     info = pools.pool(pool_id).dict()
     assert info["raised"] == info["tokensSold"] * info["price"]
-    assert info["raised"] == info["released"] + info["refunded"] + info["escrow"]
+    assert info["raised"] == info["released"] + info["refunded"] + info["exited"] + info["escrow"]
+    assert info["escrow"] >= 0
 
 
 def latest_time() -> int:
@@ -84,6 +106,19 @@ def warp_past(timestamp: int) -> None:
         chain.mine()
 
 
+def pass_challenge_window(pools, pool_id: int, milestone_id: int) -> None:
+    """Lets milestone `milestone_id`'s challenge window end: from the next block its certification is final."""
+    warp_past(pools.milestone(pool_id, milestone_id).dict()["challengeEndsAt"] - 1)
+
+
+def next_block_at(timestamp: int | None = None) -> int:
+    """Stamps the next block at `timestamp` (default: one second after the latest) and returns it, so that an error
+    carrying the block's time can be asserted exactly."""
+    timestamp = latest_time() + 1 if timestamp is None else timestamp
+    web3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
+    return timestamp
+
+
 def execute_after_delay(contract, scheduled_tx) -> Any:
     """Lets the change scheduled by `scheduled_tx` come due, then executes it (anyone may)."""
     change_id = scheduled_tx.return_value
@@ -92,13 +127,68 @@ def execute_after_delay(contract, scheduled_tx) -> Any:
 
 
 def money_snapshot(pools, pool_ids, holders, token=None) -> tuple:
-    """Everything a failed call must leave unchanged: escrow balances, pool accounting, token holdings."""
+    """Everything a failed call must leave unchanged: escrow balances, pool accounting, token holdings. (Not the
+    time a pool has been paused: that grows with the clock while paused, whatever the call did.)"""
     state = [pools.balance()]
     if token is not None:
         state.append(token.balanceOf(pools))
         state.extend(token.balanceOf(h) for h in holders)
     for pool_id in pool_ids:
         if 0 < pool_id <= pools.poolCount():
-            state.append(tuple(pools.pool(pool_id)))
+            info = pools.pool(pool_id).dict()
+            state.append(tuple(value for name, value in info.items() if name != "pausedTime"))
             state.extend(pools.balanceOf(h, pool_id) for h in holders)
     return tuple(state)
+
+
+def credits(pools, pool_id: int) -> int:
+    """The credited tranches of a pool not yet withdrawn: the site's money still held by the contract."""
+    count = pools.pool(pool_id).dict()["milestoneCount"]
+    total = 0
+    for k in range(count):
+        m = pools.milestone(pool_id, k).dict()
+        total += m["trancheAmount"] if m["credited"] else 0
+    return total
+
+
+def deploy_system(
+    deployer,
+    *,
+    admin=None,
+    registry_admin=None,
+    pools_admin=None,
+    registrar=None,
+    programme=None,
+    pauser=None,
+    oracles=(),
+    quorum=1,
+    reviewers=(),
+    delay=CHANGE_DELAY,
+    certifier_delay=None,
+    deploy_certifier=True,
+):
+    """Registry, pools and certifier wired by the certifier's predicted address (the deployer's nonce + 2); each
+    duty defaults to the deployer (`admin` is every contract's admin unless `registry_admin` or `pools_admin` say
+    otherwise). With `deploy_certifier=False`, returns the registry, the pools and the certifier's
+    predicted address, so that a test can try a certifier constructor that must revert."""
+    admin, registrar = admin or deployer, registrar or deployer
+    programme, pauser = programme or deployer, pauser or deployer
+    predicted = deployer.get_deployment_address(deployer.nonce + 2)
+    registry_admin, pools_admin = registry_admin or admin, pools_admin or admin
+    registry = SiteRegistry.deploy(0, registry_admin, registrar, delay, predicted, {"from": deployer})
+    pools = ImpactPools.deploy(pools_admin, programme, pauser, registry, predicted, TOKEN_URI, {"from": deployer})
+    if not deploy_certifier:
+        return registry, pools, predicted
+    certifier = MilestoneCertifier.deploy(
+        0,
+        admin,
+        delay if certifier_delay is None else certifier_delay,
+        registry,
+        pools,
+        list(oracles),
+        quorum,
+        list(reviewers),
+        {"from": deployer},
+    )
+    assert certifier.address == predicted
+    return registry, pools, certifier

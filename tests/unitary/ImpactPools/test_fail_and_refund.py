@@ -1,10 +1,21 @@
 """ImpactPools.fail and refund: a pool that misses its goal, a milestone deadline or loses its site refunds
-its holders pro rata, rounding in the pool's favour."""
+every token the same: its price less what final milestones earned of it (the site's share rounded down)."""
 
 import brownie
 import pytest
 from brownie import ZERO_ADDRESS
-from support import PRICE_ETH, PRICE_USDC, Failure, Status, assert_escrow_adds_up, error, warp_past
+from support import (
+    DAY,
+    PRICE_ETH,
+    PRICE_USDC,
+    Failure,
+    Status,
+    assert_escrow_adds_up,
+    error,
+    latest_time,
+    milestone_schedule,
+    warp_past,
+)
 
 RAISED = 200 * PRICE_ETH
 
@@ -70,8 +81,8 @@ def test_holders_of_a_failed_pool_get_their_money_back(pools, eth_pool, buy, ali
     assert_escrow_adds_up(pools, eth_pool)
 
 
-def test_refunds_exclude_what_certified_milestones_earned(pools, funded_pool, certify, alice, bob, carol):
-    certify(funded_pool, 0)  # 30% earned by the site, released or not
+def test_refunds_exclude_what_final_milestones_earned(pools, funded_pool, certify, alice, bob, carol):
+    certify(funded_pool, 0)  # 30% earned by the site once final, released or not
     warp_past(pools.milestone(funded_pool, 1).dict()["deadline"])
     pools.fail(funded_pool, {"from": alice})
     refundable = RAISED * 7_000 // 10_000
@@ -87,29 +98,37 @@ def test_refunds_exclude_what_certified_milestones_earned(pools, funded_pool, ce
     assert_escrow_adds_up(pools, funded_pool)
 
 
-def test_refunds_round_down_and_never_pay_more_than_pro_rata(pools, open_pool, buy, alice, bob, close_sale):
+def test_with_nothing_earned_every_token_refunds_its_price(pools, open_pool, buy, alice, bob, close_sale):
     pool_id = open_pool(price=7, goalTokens=10, capTokens=100)
     buy(pool_id, alice, 2)
     buy(pool_id, bob, 1)
     close_sale(pool_id)
     pools.fail(pool_id, {"from": alice})
-    # Refund one token at a time: each gets floor((raised - earned) / tokens sold), here the price.
+    # Refund one token at a time: each gets its price less what final milestones earned of it, here nothing.
     paid = [pools.refund(pool_id, 1, {"from": alice}).return_value for _ in range(2)]
     paid.append(pools.refund(pool_id, 1, {"from": bob}).return_value)
     assert paid == [7, 7, 7]
     assert pools.pool(pool_id).dict()["escrow"] == 0
 
 
-def test_many_tiny_refunds_extract_no_more_than_one_big_one(pools, funded_pool, certify, alice, bob, carol):
-    certify(funded_pool, 0)
-    warp_past(pools.milestone(funded_pool, 1).dict()["deadline"])
-    pools.fail(funded_pool, {"from": alice})
-    one_big = pools.refundQuote(funded_pool, 50)
-    tiny = sum(pools.refund(funded_pool, 1, {"from": bob}).return_value for _ in range(50))
-    assert tiny <= one_big
-    # Whatever bob left behind by rounding stays for the others: carol and alice are never short.
-    assert pools.refundQuote(funded_pool, 50) >= one_big
-    assert_escrow_adds_up(pools, funded_pool)
+def test_many_tiny_refunds_extract_exactly_what_one_big_one_would(
+    pools, open_pool, buy, bob, carol, close_sale, certify
+):
+    # 7 wei a token, 30 % earned: 2.1 wei a token, rounded down to 2 for the site; 5 back for each token.
+    pool_id = open_pool(price=7, goalTokens=1, capTokens=100)
+    buy(pool_id, bob, 50)
+    buy(pool_id, carol, 50)
+    close_sale(pool_id)
+    certify(pool_id, 0)
+    warp_past(pools.milestone(pool_id, 1).dict()["deadline"])
+    pools.fail(pool_id, {"from": bob})
+    one_big = pools.refundQuote(pool_id, 50)
+    assert one_big == 50 * (7 - 7 * 3_000 // 10_000)
+    tiny = sum(pools.refund(pool_id, 1, {"from": bob}).return_value for _ in range(50))
+    assert tiny == one_big
+    # Whoever redeems first, every token gets the same.
+    assert pools.refund(pool_id, 50, {"from": carol}).return_value == one_big
+    assert_escrow_adds_up(pools, pool_id)
 
 
 def test_a_quote_for_more_tokens_than_exist_is_the_quote_for_all_of_them(pools, funded_pool, alice):
@@ -150,23 +169,24 @@ def test_refund_input_is_checked(pools, registry, programme, funded_pool, site_i
     assert pools.balanceOf(alice, funded_pool) == 100
 
 
-def test_tokens_worth_nothing_are_not_burned(pools, open_pool, buy, alice, bob, close_sale, certify):
-    from support import latest_time, milestone_schedule
-
-    sale_end = latest_time() + 86_400
+def test_the_site_takes_the_rounding_of_its_share_down_and_the_holder_the_rest(
+    pools, open_pool, buy, alice, bob, close_sale, certify_final
+):
+    sale_end = latest_time() + DAY
     pool_id = open_pool(
         price=1, goalTokens=3, capTokens=3, saleEnd=sale_end, milestones=milestone_schedule(sale_end, shares=(9_999, 1))
     )
     buy(pool_id, alice, 2)
     buy(pool_id, bob, 1)
-    certify(pool_id, 0)  # sold out: certifiable; 2 of 3 wei earned, 1 wei refundable
+    certify_final(pool_id, 0)  # sold out: certifiable; 99.99 % of 1 wei is 0 wei a token, rounded down
     warp_past(pools.milestone(pool_id, 1).dict()["deadline"])
     pools.fail(pool_id, {"from": alice})
-    with brownie.reverts(error("PoolsNothingToRefund", pool_id, 1)):
-        pools.refund(pool_id, 1, {"from": alice})
-    assert pools.balanceOf(alice, pool_id) == 2
-    pools.release(pool_id, 0, {"from": alice})  # the 2 wei the site earned
-    assert pools.pool(pool_id).dict()["escrow"] == 1  # the rounding dust stays in escrow, never overpaid
+    assert pools.refund(pool_id, 2, {"from": alice}).return_value == 2
+    assert pools.release(pool_id, 0, {"from": alice}).return_value == 0
+    assert pools.refund(pool_id, 1, {"from": bob}).return_value == 1
+    info = pools.pool(pool_id).dict()
+    assert (info["escrow"], info["supply"], pools.balance()) == (0, 0, 0)  # no dust left behind
+    assert_escrow_adds_up(pools, pool_id)
 
 
 def test_erc20_refunds_pay_the_token(pools, usdc_pool, usdc, buy, alice, close_sale):

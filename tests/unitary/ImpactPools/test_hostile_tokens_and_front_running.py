@@ -57,18 +57,23 @@ def test_a_refund_the_token_refuses_keeps_the_holders_tokens(
     assert_escrow_adds_up(pools, false_pool)
 
 
-def test_a_tranche_the_token_refuses_is_credited_not_lost(pools, false_pool, false_token, certify, manager, rando):
-    certify(false_pool, 0)
+def test_a_tranche_the_token_refuses_is_credited_not_lost(
+    pools, false_pool, false_token, certify_final, manager, rando
+):
+    certify_final(false_pool, 0)
     false_token.setRefuse(True, {"from": rando})
     tx = pools.release(false_pool, 0, {"from": rando})
     tranche = tx.return_value
+    assert tranche == 120 * PRICE * 3_000 // 10_000
     assert tx.events["TrancheReleased"]["credited"] is True
-    assert pools.creditOf(manager, false_token) == tranche
+    assert pools.milestone(false_pool, 0).dict()["credited"]
     assert false_token.balanceOf(manager) == 0
+    assert false_token.balanceOf(pools) == 120 * PRICE
     false_token.setRefuse(False, {"from": rando})
-    pools.withdrawCredit(false_token, {"from": manager})
+    assert pools.withdrawCredit(false_pool, 0, {"from": manager}).return_value == tranche
     assert false_token.balanceOf(manager) == tranche
-    assert pools.creditOf(manager, false_token) == 0
+    assert not pools.milestone(false_pool, 0).dict()["credited"]
+    assert_escrow_adds_up(pools, false_pool)
 
 
 # --- getting ahead of a failure -----------------------------------------------------------------------------------

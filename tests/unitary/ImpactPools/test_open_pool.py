@@ -3,7 +3,17 @@
 import brownie
 import pytest
 from brownie import ZERO_ADDRESS
-from support import DAY, ETH, PRICE_ETH, Status, error, latest_time, milestone_schedule
+from support import (
+    CHALLENGE_WINDOW,
+    DAY,
+    ETH,
+    MAX_CHALLENGE_WINDOW,
+    PRICE_ETH,
+    Status,
+    error,
+    latest_time,
+    milestone_schedule,
+)
 
 from impact.encoding import from_bytes32, to_bytes32
 
@@ -16,7 +26,9 @@ def test_a_pool_records_its_parameters(pools, eth_pool, site_id):
     assert info["price"] == PRICE_ETH
     assert (info["goalTokens"], info["capTokens"]) == (100, 1_000)
     assert info["milestoneCount"] == 3
+    assert info["challengeWindow"] == CHALLENGE_WINDOW
     assert (info["tokensSold"], info["supply"], info["raised"], info["escrow"]) == (0, 0, 0, 0)
+    assert (info["certifiedCount"], info["finalizedCount"], info["pausedTime"], info["exitOpen"]) == (0, 0, 0, False)
     assert pools.poolCount() == 1
 
 
@@ -27,15 +39,17 @@ def test_milestones_record_their_green_list_reference_share_and_deadline(pools, 
     assert first["shareBps"] == 3_000
     assert first["deadline"] == sale_end + 90 * DAY
     assert first["descriptionURI"] == "ipfs://sample/milestone-0.json"
-    assert not first["certified"] and not first["released"]
+    assert not first["certified"] and not first["finalized"] and not first["released"]
+    assert (first["challengeEndsAt"], first["payee"]) == (0, ZERO_ADDRESS)
 
 
 def test_opening_emits_the_pool_and_each_milestone(pools, programme, site_id):
     now = latest_time()
     schedule = milestone_schedule(now + DAY, shares=(5_000, 5_000))
-    tx = pools.openPool((site_id, ETH, 1, 1, 1, now, now + DAY), schedule, {"from": programme})
+    tx = pools.openPool((site_id, ETH, 1, 1, 1, now, now + DAY, 3 * DAY), schedule, {"from": programme})
     assert tx.events["PoolOpened"]["poolId"] == tx.return_value
     assert tx.events["PoolOpened"]["milestoneCount"] == 2
+    assert tx.events["PoolOpened"]["challengeWindow"] == 3 * DAY
     scheduled = tx.events["MilestoneScheduled"]
     assert [e["milestoneId"] for e in scheduled] == [0, 1]
     assert [e["shareBps"] for e in scheduled] == [5_000, 5_000]
@@ -43,13 +57,20 @@ def test_opening_emits_the_pool_and_each_milestone(pools, programme, site_id):
 
 def test_only_the_programme_opens_pools(pools, open_pool, rando):
     with brownie.reverts(error("AccessControlUnauthorizedAccount", rando, pools.PROGRAMME_ROLE())):
-        pools.openPool((1, ETH, 1, 1, 1, latest_time(), latest_time() + DAY), [], {"from": rando})
+        pools.openPool((1, ETH, 1, 1, 1, latest_time(), latest_time() + DAY, 0), [], {"from": rando})
 
 
 def _params(site_id, **overrides):
     now = latest_time()
     params = dict(
-        siteId=site_id, asset=ETH, price=PRICE_ETH, goalTokens=10, capTokens=100, saleStart=now, saleEnd=now + 10 * DAY
+        siteId=site_id,
+        asset=ETH,
+        price=PRICE_ETH,
+        goalTokens=10,
+        capTokens=100,
+        saleStart=now,
+        saleEnd=now + 10 * DAY,
+        challengeWindow=CHALLENGE_WINDOW,
     )
     params.update(overrides)
     return params
@@ -66,6 +87,10 @@ def _params(site_id, **overrides):
             dict(asset="0x000000000000000000000000000000000000dEaD"),
             ("PoolsInvalidAsset", "0x000000000000000000000000000000000000dEaD"),
         ),
+        (
+            dict(challengeWindow=MAX_CHALLENGE_WINDOW + 1),
+            ("PoolsInvalidChallengeWindow", MAX_CHALLENGE_WINDOW + 1, MAX_CHALLENGE_WINDOW),
+        ),
     ],
 )
 def test_bad_pool_parameters_revert_with_the_reason(pools, programme, site_id, certifier, overrides, expected):
@@ -74,6 +99,13 @@ def test_bad_pool_parameters_revert_with_the_reason(pools, programme, site_id, c
     with brownie.reverts(error(*expected)):
         pools.openPool(tuple(params.values()), milestone_schedule(params["saleEnd"]), {"from": programme})
     assert pools.poolCount() == count
+
+
+@pytest.mark.parametrize("window", [0, MAX_CHALLENGE_WINDOW])
+def test_a_challenge_window_from_zero_to_the_maximum_is_accepted(pools, programme, site_id, window):
+    params = _params(site_id, challengeWindow=window)
+    tx = pools.openPool(tuple(params.values()), milestone_schedule(params["saleEnd"]), {"from": programme})
+    assert pools.pool(tx.return_value).dict()["challengeWindow"] == window
 
 
 def test_an_empty_or_past_sale_window_is_rejected(pools, programme, site_id):

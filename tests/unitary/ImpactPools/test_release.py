@@ -1,15 +1,16 @@
-"""ImpactPools.release: a certified milestone's tranche goes to the site, and no beneficiary can block it."""
+"""ImpactPools.release: a final milestone's tranche goes to the payee recorded at certification, and no payee can
+block it: a payment it rejects is credited to the milestone for withdrawal."""
 
 import brownie
 import pytest
 from brownie import RejectingBeneficiary
-from support import PRICE_ETH, PRICE_USDC, assert_escrow_adds_up, error
+from support import PRICE_ETH, PRICE_USDC, assert_escrow_adds_up, error, execute_after_delay
 
 RAISED = 200 * PRICE_ETH  # funded_pool: 100 + 50 + 50 tokens
 
 
-def test_a_certified_tranche_is_paid_to_the_beneficiary(pools, funded_pool, certify, manager, rando):
-    certify(funded_pool, 0)
+def test_a_final_tranche_is_paid_to_the_beneficiary(pools, funded_pool, certify_final, manager, rando):
+    certify_final(funded_pool, 0)
     before = manager.balance()
     tx = pools.release(funded_pool, 0, {"from": rando})
     assert tx.return_value == RAISED * 3_000 // 10_000
@@ -24,8 +25,8 @@ def test_a_certified_tranche_is_paid_to_the_beneficiary(pools, funded_pool, cert
     assert_escrow_adds_up(pools, funded_pool)
 
 
-def test_a_tranche_is_released_only_once(pools, funded_pool, certify, rando):
-    certify(funded_pool, 0)
+def test_a_tranche_is_released_only_once(pools, funded_pool, certify_final, rando):
+    certify_final(funded_pool, 0)
     pools.release(funded_pool, 0, {"from": rando})
     with brownie.reverts(error("PoolsTrancheAlreadyReleased", funded_pool, 0)):
         pools.release(funded_pool, 0, {"from": rando})
@@ -42,7 +43,9 @@ def test_an_uncertified_tranche_stays_in_escrow(pools, funded_pool, rando):
     assert pools.balance() == before
 
 
-def test_all_tranches_add_up_to_exactly_the_amount_raised(pools, open_pool, buy, alice, close_sale, certify, manager):
+def test_all_tranches_add_up_to_exactly_the_amount_raised(
+    pools, open_pool, buy, alice, close_sale, certify_final, manager
+):
     # 7 tokens at 3 wei with shares that do not divide evenly: rounding must not leave dust in escrow.
     from support import latest_time, milestone_schedule
 
@@ -57,16 +60,17 @@ def test_all_tranches_add_up_to_exactly_the_amount_raised(pools, open_pool, buy,
     close_sale(pool_id)
     paid = []
     for k in range(3):
-        certify(pool_id, k, f"evidence {k}")
+        certify_final(pool_id, k, f"evidence {k}")
         paid.append(pools.release(pool_id, k, {"from": alice}).return_value)
     assert sum(paid) == 21
     assert pools.pool(pool_id).dict()["escrow"] == 0
     assert_escrow_adds_up(pools, pool_id)
 
 
-def test_tranches_can_be_released_in_any_order_once_certified(pools, funded_pool, certify, rando):
+def test_tranches_can_be_released_in_any_order_once_final(pools, funded_pool, certify, finalize, rando):
     certify(funded_pool, 0, "e0")
     certify(funded_pool, 1, "e1")
+    finalize(funded_pool, 1)
     second = pools.release(funded_pool, 1, {"from": rando}).return_value
     # The amount released is derived from the released tranches: here only the second one so far.
     assert pools.pool(funded_pool).dict()["released"] == second
@@ -76,53 +80,99 @@ def test_tranches_can_be_released_in_any_order_once_certified(pools, funded_pool
     assert pools.pool(funded_pool).dict()["released"] == first + second
 
 
-def test_a_beneficiary_that_rejects_eth_is_credited_instead(
-    pools, registry, programme, funded_pool, site_id, certify, rando
-):
+def rejecting_beneficiary(registry, programme, site_id):
+    """Makes a wallet that rejects ETH the site's beneficiary (a delayed change, executed)."""
     wallet = RejectingBeneficiary.deploy({"from": programme})
-    registry.setBeneficiary(site_id, wallet, {"from": programme})
-    certify(funded_pool, 0)
+    execute_after_delay(registry, registry.scheduleBeneficiaryChange(site_id, wallet, {"from": programme}))
+    return wallet
+
+
+def test_a_beneficiary_that_rejects_eth_is_credited_instead(
+    pools, registry, programme, funded_pool, site_id, certify_final, rando
+):
+    wallet = rejecting_beneficiary(registry, programme, site_id)
+    certify_final(funded_pool, 0)
     tx = pools.release(funded_pool, 0, {"from": rando})
     tranche = RAISED * 3_000 // 10_000
-    assert tx.events["TrancheReleased"]["credited"] is True
-    assert pools.creditOf(wallet, "0x" + "00" * 20) == tranche
+    event = tx.events["TrancheReleased"]
+    assert (event["beneficiary"], event["amount"], event["credited"]) == (wallet, tranche, True)
+    milestone = pools.milestone(funded_pool, 0).dict()
+    assert milestone["released"] and milestone["credited"] and milestone["trancheAmount"] == tranche
     assert wallet.balance() == 0
+    assert pools.balance() == RAISED  # the credit is still held, outside the escrow
     assert_escrow_adds_up(pools, funded_pool)
 
-    # The rejecting wallet does not block anything else: the next tranche is released too.
-    certify(funded_pool, 1, "e1")
-    pools.release(funded_pool, 1, {"from": rando})
-    assert pools.creditOf(wallet, "0x" + "00" * 20) == 2 * tranche
 
+def test_a_rejecting_payee_does_not_block_the_next_tranche(
+    pools, registry, programme, funded_pool, site_id, certify_final, rando
+):
+    rejecting_beneficiary(registry, programme, site_id)
+    certify_final(funded_pool, 0, "e0")
+    pools.release(funded_pool, 0, {"from": rando})
+    certify_final(funded_pool, 1, "e1")
+    assert pools.release(funded_pool, 1, {"from": rando}).events["TrancheReleased"]["credited"] is True
+    assert [pools.milestone(funded_pool, k).dict()["credited"] for k in range(3)] == [True, True, False]
+
+
+def test_a_credited_tranche_is_withdrawn_by_its_payee(
+    pools, registry, programme, funded_pool, site_id, certify_final, rando
+):
+    wallet = rejecting_beneficiary(registry, programme, site_id)
+    certify_final(funded_pool, 0)
+    pools.release(funded_pool, 0, {"from": rando})
+    tranche = RAISED * 3_000 // 10_000
     wallet.setAccepting(True, {"from": programme})
-    tx = wallet.withdrawFrom(pools, {"from": programme})
-    assert wallet.balance() == 2 * tranche
-    assert pools.creditOf(wallet, "0x" + "00" * 20) == 0
-    assert tx.events["CreditWithdrawn"]["amount"] == 2 * tranche
+    tx = wallet.withdrawFrom(pools, funded_pool, 0, {"from": programme})
+    assert tx.return_value == tranche
+    assert wallet.balance() == tranche
+    assert not pools.milestone(funded_pool, 0).dict()["credited"]
+    event = tx.events["CreditWithdrawn"]
+    assert (event["poolId"], event["milestoneId"], event["account"], event["amount"]) == (
+        funded_pool,
+        0,
+        wallet,
+        tranche,
+    )
+    assert pools.balance() == RAISED - tranche
 
 
-def test_nothing_to_withdraw_is_an_error(pools, rando):
-    with brownie.reverts(error("PoolsNothingToWithdraw", rando, "0x" + "00" * 20)):
-        pools.withdrawCredit("0x" + "00" * 20, {"from": rando})
+def test_nothing_to_withdraw_is_an_error(pools, funded_pool, certify_final, manager):
+    with brownie.reverts(error("PoolsNothingToWithdraw", funded_pool, 0)):
+        pools.withdrawCredit(funded_pool, 0, {"from": manager})
+    certify_final(funded_pool, 0)
+    pools.release(funded_pool, 0, {"from": manager})  # pushed: nothing credited
+    with brownie.reverts(error("PoolsNothingToWithdraw", funded_pool, 0)):
+        pools.withdrawCredit(funded_pool, 0, {"from": manager})
+
+
+def test_a_credit_is_withdrawn_only_once(pools, registry, programme, funded_pool, site_id, certify_final, rando):
+    wallet = rejecting_beneficiary(registry, programme, site_id)
+    certify_final(funded_pool, 0)
+    pools.release(funded_pool, 0, {"from": rando})
+    wallet.setAccepting(True, {"from": programme})
+    wallet.withdrawFrom(pools, funded_pool, 0, {"from": programme})
+    with brownie.reverts(error("PoolsNothingToWithdraw", funded_pool, 0)):
+        wallet.withdrawFrom(pools, funded_pool, 0, {"from": programme})
+    assert wallet.balance() == RAISED * 3_000 // 10_000
 
 
 def test_a_withdrawal_to_a_wallet_that_still_rejects_eth_reverts_and_keeps_the_credit(
-    pools, registry, programme, funded_pool, site_id, certify, rando
+    pools, registry, programme, funded_pool, site_id, certify_final, rando
 ):
-    wallet = RejectingBeneficiary.deploy({"from": programme})
-    registry.setBeneficiary(site_id, wallet, {"from": programme})
-    certify(funded_pool, 0)
+    wallet = rejecting_beneficiary(registry, programme, site_id)
+    certify_final(funded_pool, 0)
     pools.release(funded_pool, 0, {"from": rando})
     tranche = RAISED * 3_000 // 10_000
     with brownie.reverts(error("PoolsPaymentFailed", wallet, tranche)):
-        wallet.withdrawFrom(pools, {"from": programme})
-    assert pools.creditOf(wallet, "0x" + "00" * 20) == tranche
+        wallet.withdrawFrom(pools, funded_pool, 0, {"from": programme})
+    assert pools.milestone(funded_pool, 0).dict()["credited"]
+    assert pools.balance() == RAISED
 
 
-def test_an_erc20_tranche_is_paid_in_the_token(pools, usdc_pool, usdc, buy, alice, close_sale, certify, manager):
+def test_an_erc20_tranche_is_paid_in_the_token(pools, usdc_pool, usdc, buy, alice, close_sale, certify_final, manager):
     buy(usdc_pool, alice, 100)
     close_sale(usdc_pool)
-    certify(usdc_pool, 0)
+    certify_final(usdc_pool, 0)
     before = usdc.balanceOf(manager)
     pools.release(usdc_pool, 0, {"from": alice})
     assert usdc.balanceOf(manager) - before == 100 * PRICE_USDC * 3_000 // 10_000
@@ -130,8 +180,11 @@ def test_an_erc20_tranche_is_paid_in_the_token(pools, usdc_pool, usdc, buy, alic
     assert_escrow_adds_up(pools, usdc_pool)
 
 
-@pytest.mark.parametrize("milestone_id", [0, 1])
-def test_the_tranche_is_the_milestones_share_of_the_amount_raised(pools, funded_pool, certify, milestone_id):
+@pytest.mark.parametrize("milestone_id", [0, 1, 2])
+def test_the_tranche_is_the_milestones_share_of_every_token_live_when_it_became_final(
+    pools, funded_pool, certify_final, milestone_id
+):
     for k in range(milestone_id + 1):
-        certify(funded_pool, k, f"e{k}")
-    assert pools.milestone(funded_pool, milestone_id).dict()["trancheAmount"] == RAISED * 3_000 // 10_000
+        certify_final(funded_pool, k, f"e{k}")
+    share = (3_000, 3_000, 4_000)[milestone_id]
+    assert pools.milestone(funded_pool, milestone_id).dict()["trancheAmount"] == 200 * (PRICE_ETH * share // 10_000)

@@ -1,8 +1,18 @@
 """MilestoneCertifier: a quorum of distinct accredited oracles attesting the same evidence certifies a milestone."""
 
 import brownie
-from brownie import ZERO_ADDRESS
-from support import DAY, Failure, Status, error, warp_past
+from brownie import ImpactPools, MilestoneCertifier, SiteRegistry, accounts
+from support import (
+    ADMIN_ROLE,
+    CHANGE_DELAY,
+    TOKEN_URI,
+    Failure,
+    Status,
+    deploy_system,
+    error,
+    execute_after_delay,
+    warp_past,
+)
 
 from impact.encoding import to_bytes32
 
@@ -11,10 +21,20 @@ OTHER_EVIDENCE = to_bytes32("other evidence")
 URI = "ipfs://sample/evidence"
 
 
-def test_the_certifier_starts_with_its_oracles_and_quorum(certifier, oracles):
+def test_the_certifier_starts_with_its_oracles_and_quorum(certifier, pools, registry, oracles, reviewer, rando):
     assert certifier.quorum() == 2
     assert certifier.oracleCount() == 3
-    assert all(certifier.hasRole(certifier.ORACLE_ROLE(), o) for o in oracles)
+    assert all(certifier.isOracle(o) for o in oracles)
+    assert not certifier.isOracle(rando)
+    assert certifier.isReviewer(reviewer) and not certifier.isReviewer(rando)
+    assert certifier.signatureEpoch() == 0
+    assert (certifier.pools(), certifier.registry()) == (pools, registry)
+    assert (pools.certifier(), registry.certifier()) == (certifier, certifier)
+
+
+def test_each_first_oracle_takes_the_next_accreditation_index(certifier, oracles):
+    accredited = certifier.tx.events["OracleAccredited"]
+    assert [(e["oracle"], e["index"]) for e in accredited] == [(o.address, i) for i, o in enumerate(oracles)]
 
 
 def test_one_attestation_below_quorum_does_not_certify(certifier, pools, funded_pool, oracle1):
@@ -25,10 +45,11 @@ def test_one_attestation_below_quorum_does_not_certify(certifier, pools, funded_
     assert (event["evidenceHash"], event["evidenceURI"], event["attestations"]) == (EVIDENCE, URI, 1)
     assert "MilestoneCertified" not in tx.events
     assert pools.pool(funded_pool).dict()["certifiedCount"] == 0
-    assert certifier.attestationOf(funded_pool, 0, oracle1) == EVIDENCE
+    assert certifier.hasAttested(funded_pool, 0, oracle1)
+    assert certifier.attestationCount(funded_pool, 0, EVIDENCE) == 1
 
 
-def test_the_quorum_completing_attestation_certifies(certifier, pools, funded_pool, oracle1, oracle2):
+def test_the_quorum_completing_attestation_certifies(certifier, pools, funded_pool, oracle1, oracle2, manager):
     certifier.attest(funded_pool, 0, EVIDENCE, URI, {"from": oracle1})
     tx = certifier.attest(funded_pool, 0, EVIDENCE, URI, {"from": oracle2})
     assert tx.return_value is True
@@ -39,8 +60,10 @@ def test_the_quorum_completing_attestation_certifies(certifier, pools, funded_po
         EVIDENCE,
         URI,
     )
+    assert (event["payee"], event["challengeEndsAt"]) == (manager, tx.timestamp + 7 * 86_400)
     milestone = pools.milestone(funded_pool, 0).dict()
     assert milestone["certified"] and milestone["evidenceHash"] == EVIDENCE
+    assert not milestone["finalized"] and milestone["payee"] == manager
     assert pools.pool(funded_pool).dict()["certifiedCount"] == 1
 
 
@@ -61,9 +84,10 @@ def test_nobody_attests_twice(certifier, funded_pool, oracle1):
     assert certifier.attestationCount(funded_pool, 0, EVIDENCE) == 1
 
 
-def test_only_accredited_oracles_attest(certifier, funded_pool, rando):
-    with brownie.reverts(error("AccessControlUnauthorizedAccount", rando, certifier.ORACLE_ROLE())):
-        certifier.attest(funded_pool, 0, EVIDENCE, URI, {"from": rando})
+def test_only_accredited_oracles_attest(certifier, funded_pool, rando, programme, reviewer):
+    for account in (rando, programme, reviewer):
+        with brownie.reverts(error("CertifierNotOracle", account)):
+            certifier.attest(funded_pool, 0, EVIDENCE, URI, {"from": account})
 
 
 def test_a_zero_evidence_hash_is_rejected(certifier, funded_pool, oracle1):
@@ -74,7 +98,7 @@ def test_a_zero_evidence_hash_is_rejected(certifier, funded_pool, oracle1):
 def test_milestones_are_certified_in_order(certifier, funded_pool, oracle1):
     with brownie.reverts(error("PoolsMilestoneOutOfOrder", funded_pool, 1, 0)):
         certifier.attest(funded_pool, 1, EVIDENCE, URI, {"from": oracle1})
-    assert certifier.attestationOf(funded_pool, 1, oracle1) == to_bytes32("")
+    assert not certifier.hasAttested(funded_pool, 1, oracle1)
 
 
 def test_a_certified_milestone_can_never_be_certified_again(certifier, funded_pool, certify, oracle3):
@@ -127,27 +151,56 @@ def test_nothing_is_certified_for_a_failed_pool(certifier, registry, pools, prog
 
 
 def test_only_the_certifier_contract_records_certifications(pools, funded_pool, programme):
-    with brownie.reverts(error("AccessControlUnauthorizedAccount", programme, pools.CERTIFIER_ROLE())):
+    with brownie.reverts(error("PoolsNotCertifier", programme)):
         pools.recordCertification(funded_pool, 0, EVIDENCE, URI, {"from": programme})
+    assert pools.pool(funded_pool).dict()["certifiedCount"] == 0
 
 
-def test_the_quorum_is_between_one_and_the_number_of_oracles(certifier, programme):
-    with brownie.reverts(error("CertifierInvalidQuorum", 0, 3)):
-        certifier.setQuorum(0, {"from": programme})
-    with brownie.reverts(error("CertifierInvalidQuorum", 4, 3)):
-        certifier.setQuorum(4, {"from": programme})
-    tx = certifier.setQuorum(3, {"from": programme})
+def test_raising_the_quorum_is_immediate_and_emitted(certifier, programme):
+    tx = certifier.raiseQuorum(3, {"from": programme})
     assert certifier.quorum() == 3
     assert (tx.events["QuorumChanged"]["previousQuorum"], tx.events["QuorumChanged"]["newQuorum"]) == (2, 3)
 
 
-def test_only_the_admin_sets_the_quorum(certifier, oracle1):
-    with brownie.reverts(error("AccessControlUnauthorizedAccount", oracle1, "0x" + "00" * 32)):
-        certifier.setQuorum(1, {"from": oracle1})
+def test_the_quorum_cannot_be_raised_above_the_number_of_oracles(certifier, programme):
+    with brownie.reverts(error("CertifierInvalidQuorum", 4, 3)):
+        certifier.raiseQuorum(4, {"from": programme})
+    assert certifier.quorum() == 2
+
+
+def test_raising_the_quorum_must_raise_it(certifier, programme):
+    for quorum in (1, 2):
+        with brownie.reverts(error("CertifierWrongQuorumDirection", quorum, 2)):
+            certifier.raiseQuorum(quorum, {"from": programme})
+
+
+def test_lowering_the_quorum_is_only_scheduled(certifier, programme):
+    tx = certifier.scheduleQuorumDecrease(1, {"from": programme})
+    assert certifier.quorum() == 2
+    change = certifier.change(tx.return_value).dict()
+    assert (change["kind"], change["value"], change["executableAt"]) == (2, 1, tx.timestamp + CHANGE_DELAY)
+    execute_after_delay(certifier, tx)
+    assert certifier.quorum() == 1
+
+
+def test_lowering_the_quorum_must_lower_it_and_not_to_zero(certifier, programme):
+    for quorum in (2, 3):
+        with brownie.reverts(error("CertifierWrongQuorumDirection", quorum, 2)):
+            certifier.scheduleQuorumDecrease(quorum, {"from": programme})
+    with brownie.reverts(error("CertifierInvalidQuorum", 0, 3)):
+        certifier.scheduleQuorumDecrease(0, {"from": programme})
+    assert certifier.changeCount() == 0
+
+
+def test_only_the_admin_changes_the_quorum(certifier, oracle1):
+    with brownie.reverts(error("AccessControlUnauthorizedAccount", oracle1, ADMIN_ROLE)):
+        certifier.raiseQuorum(3, {"from": oracle1})
+    with brownie.reverts(error("AccessControlUnauthorizedAccount", oracle1, ADMIN_ROLE)):
+        certifier.scheduleQuorumDecrease(1, {"from": oracle1})
 
 
 def test_a_higher_quorum_needs_more_oracles(certifier, pools, funded_pool, programme, certify, oracle3):
-    certifier.setQuorum(3, {"from": programme})
+    certifier.raiseQuorum(3, {"from": programme})
     certify(funded_pool, 0)  # two attestations
     assert pools.pool(funded_pool).dict()["certifiedCount"] == 0
     certifier.attest(funded_pool, 0, to_bytes32("evidence"), URI, {"from": oracle3})
@@ -157,34 +210,66 @@ def test_a_higher_quorum_needs_more_oracles(certifier, pools, funded_pool, progr
 def test_lowering_the_quorum_lets_the_next_matching_attestation_certify(
     certifier, pools, funded_pool, programme, oracle1, oracle2, oracle3
 ):
-    certifier.setQuorum(3, {"from": programme})
+    certifier.raiseQuorum(3, {"from": programme})
     certifier.attest(funded_pool, 0, EVIDENCE, URI, {"from": oracle1})
-    certifier.attest(funded_pool, 0, EVIDENCE, URI, {"from": oracle2})
-    certifier.setQuorum(1, {"from": programme})
+    execute_after_delay(certifier, certifier.scheduleQuorumDecrease(1, {"from": programme}))
     tx = certifier.attest(funded_pool, 0, EVIDENCE, URI, {"from": oracle3})
     assert tx.return_value is True
+    assert tx.events["OracleAttested"]["attestations"] == 2
 
 
-def test_granting_and_revoking_oracles_is_counted(certifier, programme, rando, oracle3):
-    certifier.grantRole(certifier.ORACLE_ROLE(), rando, {"from": programme})
-    assert certifier.oracleCount() == 4
-    certifier.grantRole(certifier.ORACLE_ROLE(), rando, {"from": programme})  # granting twice counts once
-    assert certifier.oracleCount() == 4
-    certifier.revokeRole(certifier.ORACLE_ROLE(), oracle3, {"from": programme})
-    certifier.revokeRole(certifier.ORACLE_ROLE(), rando, {"from": programme})
+def test_accrediting_and_revoking_oracles_is_counted(certifier, programme, rando, oracle3):
+    tx = execute_after_delay(certifier, certifier.scheduleOracleAccreditation(rando, {"from": programme}))
+    assert (tx.events["OracleAccredited"]["oracle"], tx.events["OracleAccredited"]["index"]) == (rando, 3)
+    assert certifier.oracleCount() == 4 and certifier.isOracle(rando)
+    with brownie.reverts(error("CertifierAlreadyOracle", rando)):
+        certifier.scheduleOracleAccreditation(rando, {"from": programme})
+    certifier.revokeOracle(oracle3, {"from": programme})
+    tx = certifier.revokeOracle(rando, {"from": programme})
+    assert (tx.events["OracleRevoked"]["oracle"], tx.events["OracleRevoked"]["index"]) == (rando, 3)
     assert certifier.oracleCount() == 2
+    assert not certifier.isOracle(rando) and not certifier.isOracle(oracle3)
+
+
+def test_only_an_accredited_oracle_can_be_revoked(certifier, programme, rando):
+    with brownie.reverts(error("CertifierNotOracle", rando)):
+        certifier.revokeOracle(rando, {"from": programme})
 
 
 def test_a_revoked_oracle_can_no_longer_attest(certifier, funded_pool, programme, oracle3):
-    certifier.revokeRole(certifier.ORACLE_ROLE(), oracle3, {"from": programme})
-    with brownie.reverts(error("AccessControlUnauthorizedAccount", oracle3, certifier.ORACLE_ROLE())):
+    certifier.revokeOracle(oracle3, {"from": programme})
+    with brownie.reverts(error("CertifierNotOracle", oracle3)):
         certifier.attest(funded_pool, 0, EVIDENCE, URI, {"from": oracle3})
 
 
-def test_the_certifier_refuses_a_quorum_above_its_oracles_at_deployment(programme, pools, oracle1):
-    from brownie import MilestoneCertifier
-
+def test_the_certifier_refuses_a_quorum_above_its_oracles_at_deployment(programme):
+    registry, pools, _ = deploy_system(programme, deploy_certifier=False)
+    oracle = accounts.add()
     with brownie.reverts(error("CertifierInvalidQuorum", 2, 1)):
-        MilestoneCertifier.deploy(0, programme, pools, [oracle1], 2, {"from": programme})
-    assert ZERO_ADDRESS != pools.address
-    assert DAY == 86_400
+        MilestoneCertifier.deploy(0, programme, CHANGE_DELAY, registry, pools, [oracle], 2, [], {"from": programme})
+
+
+def test_the_certifier_refuses_a_registry_built_for_another_certifier(programme):
+    predicted = programme.get_deployment_address(programme.nonce + 2)
+    registry = SiteRegistry.deploy(0, programme, programme, CHANGE_DELAY, accounts.add(), {"from": programme})
+    pools = ImpactPools.deploy(programme, programme, programme, registry, predicted, TOKEN_URI, {"from": programme})
+    with brownie.reverts(error("CertifierMiswired", pools, registry)):
+        MilestoneCertifier.deploy(
+            0, programme, CHANGE_DELAY, registry, pools, [accounts.add()], 1, [], {"from": programme}
+        )
+
+
+def test_the_certifier_refuses_pools_built_on_another_registry(programme, registry):
+    predicted = programme.get_deployment_address(programme.nonce + 2)
+    own = SiteRegistry.deploy(0, programme, programme, CHANGE_DELAY, predicted, {"from": programme})
+    pools = ImpactPools.deploy(programme, programme, programme, registry, predicted, TOKEN_URI, {"from": programme})
+    with brownie.reverts(error("CertifierMiswired", pools, own)):
+        MilestoneCertifier.deploy(0, programme, CHANGE_DELAY, own, pools, [accounts.add()], 1, [], {"from": programme})
+
+
+def test_the_certifier_refuses_registry_and_pools_built_for_another_certifier(programme, registry, pools):
+    # The fixture's registry and pools name the fixture's certifier: a second one cannot claim them.
+    with brownie.reverts(error("CertifierMiswired", pools, registry)):
+        MilestoneCertifier.deploy(
+            0, programme, CHANGE_DELAY, registry, pools, [accounts.add()], 1, [], {"from": programme}
+        )

@@ -2,9 +2,9 @@
 
 import brownie
 import pytest
-from brownie import MilestoneCertifier, MultisigOracleWallet, chain
+from brownie import MultisigOracleWallet, chain
 from eth_account import Account
-from support import error, latest_time, warp_past
+from support import DAY, deploy_system, error, execute_after_delay, latest_time, next_block_at, warp_past
 
 from impact import certification as cert
 from impact.encoding import to_bytes32
@@ -15,8 +15,8 @@ SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 
 @pytest.fixture
-def claim(funded_pool):
-    return cert.Certification(funded_pool, 0, EVIDENCE, URI, latest_time() + 3600)
+def claim(funded_pool, certifier):
+    return cert.Certification(funded_pool, 0, EVIDENCE, URI, latest_time() + 10 * DAY, certifier.signatureEpoch())
 
 
 def signed(claim, signers, certifier, chain_id=None):
@@ -48,7 +48,7 @@ def multisig_oracle(certifier, programme, owners=2):
     """An accredited 2-of-2 contract-wallet oracle, and its owners' keys (ascending)."""
     keys = sorted((Account.create() for _ in range(owners)), key=lambda a: int(a.address, 16))
     wallet = MultisigOracleWallet.deploy([k.address for k in keys], owners, {"from": programme})
-    certifier.grantRole(certifier.ORACLE_ROLE(), wallet, {"from": programme})
+    execute_after_delay(certifier, certifier.scheduleOracleAccreditation(wallet, {"from": programme}))
     return wallet, keys
 
 
@@ -62,6 +62,17 @@ def test_the_python_digest_equals_the_contracts(certifier, claim):
         claim.pool_id, claim.milestone_id, claim.evidence_hash, claim.evidence_uri, claim.deadline
     )
     assert cert.digest(claim, chain.id, certifier.address) == bytes(expected)
+
+
+def test_the_digest_follows_the_signature_epoch(certifier, programme, claim, oracle3):
+    certifier.revokeOracle(oracle3, {"from": programme})
+    assert certifier.signatureEpoch() == claim.epoch + 1
+    expected = certifier.certificationDigest(
+        claim.pool_id, claim.milestone_id, claim.evidence_hash, claim.evidence_uri, claim.deadline
+    )
+    new_epoch = cert.Certification(**{**claim.__dict__, "epoch": claim.epoch + 1})
+    assert cert.digest(new_epoch, chain.id, certifier.address) == bytes(expected)
+    assert cert.digest(claim, chain.id, certifier.address) != bytes(expected)
 
 
 def test_two_of_three_signatures_relayed_by_anyone_certify(certifier, pools, claim, signing_oracles, rando):
@@ -82,7 +93,7 @@ def test_signatures_beyond_the_quorum_are_not_read(certifier, pools, claim, sign
 
 
 def test_a_quorum_of_three_needs_three_signatures(certifier, pools, programme, claim, signing_oracles, rando):
-    certifier.setQuorum(3, {"from": programme})
+    certifier.raiseQuorum(3, {"from": programme})
     pairs = signed(claim, signing_oracles, certifier)
     with brownie.reverts(error("CertifierBelowQuorum", 2, 3)):
         relay(certifier, claim, pairs[:2], rando)
@@ -124,21 +135,43 @@ def test_a_signer_that_is_not_an_oracle_is_rejected(certifier, claim, signing_or
 def test_an_oracle_revoked_between_signing_and_relaying_is_rejected(
     certifier, programme, claim, signing_oracles, rando
 ):
-    pairs = signed(claim, signing_oracles[:2], certifier)
-    certifier.revokeRole(certifier.ORACLE_ROLE(), signing_oracles[1], {"from": programme})
+    certifier.revokeOracle(signing_oracles[1], {"from": programme})
+    # Signed again at the new epoch, by the revoked oracle too: its signature no longer counts.
+    again = cert.Certification(**{**claim.__dict__, "epoch": certifier.signatureEpoch()})
     with brownie.reverts(error("CertifierNotOracle", signing_oracles[1].address)):
+        relay(certifier, again, signed(again, signing_oracles[:2], certifier), rando)
+
+
+def test_revoking_any_oracle_voids_every_outstanding_signature(
+    certifier, pools, programme, claim, signing_oracles, oracle3, rando
+):
+    pairs = signed(claim, signing_oracles[:2], certifier)
+    certifier.revokeOracle(oracle3, {"from": programme})  # an oracle that signed nothing
+    # The contract reads the signatures at the new epoch: they recover to addresses that are no oracles.
+    new_epoch = cert.Certification(**{**claim.__dict__, "epoch": claim.epoch + 1})
+    with brownie.reverts(error("CertifierNotOracle", recovered(new_epoch, pairs[0][1], certifier))):
         relay(certifier, claim, pairs, rando)
+    assert pools.pool(claim.pool_id).dict()["certifiedCount"] == 0
+    tx = relay(certifier, new_epoch, signed(new_epoch, signing_oracles[:2], certifier), rando)
+    assert "MilestoneCertified" in tx.events
 
 
 def test_expired_signatures_are_rejected(certifier, claim, signing_oracles, rando):
     pairs = signed(claim, signing_oracles[:2], certifier)
-    warp_past(claim.deadline)
-    with brownie.reverts(revert_pattern=rf"CertifierSignatureExpired: {claim.deadline}, \d+"):
+    now = next_block_at(claim.deadline + 1)
+    with brownie.reverts(error("CertifierSignatureExpired", claim.deadline, now)):
         relay(certifier, claim, pairs, rando)
 
 
+def test_signatures_are_good_until_their_deadline_inclusive(certifier, pools, claim, signing_oracles, rando):
+    pairs = signed(claim, signing_oracles[:2], certifier)
+    next_block_at(claim.deadline)
+    relay(certifier, claim, pairs, rando)
+    assert pools.milestone(claim.pool_id, 0).dict()["certified"]
+
+
 def test_a_milestone_that_is_not_next_is_rejected(certifier, claim, signing_oracles, rando):
-    later = cert.Certification(claim.pool_id, 1, EVIDENCE, URI, claim.deadline)
+    later = cert.Certification(claim.pool_id, 1, EVIDENCE, URI, claim.deadline, claim.epoch)
     with brownie.reverts(error("PoolsMilestoneOutOfOrder", claim.pool_id, 1, 0)):
         relay(certifier, later, signed(later, signing_oracles[:2], certifier), rando)
 
@@ -153,14 +186,14 @@ def test_replaying_signatures_of_a_certified_milestone_is_rejected(certifier, cl
 def test_a_milestone_past_its_own_deadline_is_rejected(certifier, pools, funded_pool, signing_oracles, rando):
     milestone_deadline = pools.milestone(funded_pool, 0).dict()["deadline"]
     warp_past(milestone_deadline)
-    late = cert.Certification(funded_pool, 0, EVIDENCE, URI, latest_time() + 3600)
+    late = cert.Certification(funded_pool, 0, EVIDENCE, URI, latest_time() + 3600, certifier.signatureEpoch())
     with brownie.reverts(error("PoolsMilestoneDeadlinePassed", funded_pool, 0, milestone_deadline)):
         relay(certifier, late, signed(late, signing_oracles[:2], certifier), rando)
 
 
 # An EOA's signer is recovered, not declared: a signature over anything else recovers to an unrelated address,
 # which is not an oracle.
-@pytest.mark.parametrize("field", ["pool_id", "milestone_id", "evidence_hash", "evidence_uri", "deadline"])
+@pytest.mark.parametrize("field", ["pool_id", "milestone_id", "evidence_hash", "evidence_uri", "deadline", "epoch"])
 def test_a_signature_for_another_claim_does_not_verify(
     certifier, open_pool, funded_pool, claim, signing_oracles, rando, field
 ):
@@ -170,6 +203,7 @@ def test_a_signature_for_another_claim_does_not_verify(
         "evidence_hash": bytes.fromhex(to_bytes32("forged")[2:]),
         "evidence_uri": "ipfs://forged",
         "deadline": claim.deadline + 1,
+        "epoch": claim.epoch + 1,
     }
     signed_claim = cert.Certification(**{**claim.__dict__, field: other_values[field]})
     pairs = signed(signed_claim, signing_oracles[:2], certifier)
@@ -186,7 +220,7 @@ def test_a_signature_made_for_another_chain_does_not_verify(certifier, claim, si
 def test_a_signature_made_for_another_deployment_does_not_verify(
     certifier, pools, programme, claim, signing_oracles, rando
 ):
-    other = MilestoneCertifier.deploy(0, programme, pools, [s.address for s in signing_oracles], 2, {"from": programme})
+    _, _, other = deploy_system(programme, oracles=signing_oracles, quorum=2)
     pairs = signed(claim, signing_oracles[:2], other)
     with brownie.reverts(error("CertifierNotOracle", recovered(claim, pairs[0][1], certifier))):
         relay(certifier, claim, pairs, rando)
@@ -225,8 +259,8 @@ def test_a_signature_that_recovers_no_address_is_malformed(certifier, claim, sig
 
 
 def test_signatures_are_refused_while_paused(certifier, pools, programme, claim, signing_oracles, rando):
-    pools.pause({"from": programme})
-    with brownie.reverts(error("EnforcedPause")):
+    ends_at = pools.pause({"from": programme}).events["Paused"]["endsAt"]
+    with brownie.reverts(error("PoolsPaused", ends_at)):
         relay(certifier, claim, signed(claim, signing_oracles[:2], certifier), rando)
 
 

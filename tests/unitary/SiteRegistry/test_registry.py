@@ -1,9 +1,10 @@
-"""SiteRegistry: registering sites and changing their Green List status."""
+"""SiteRegistry: registering sites, their metadata, and the delayed change of the wallet that receives their tranches.
+(The status machine has a file of its own.)"""
 
 import brownie
 import pytest
 from brownie import ZERO_ADDRESS, chain
-from support import XIANJU_WDPA, Status, error
+from support import BENEFICIARY_DUTY, CHANGE_DELAY, XIANJU_WDPA, Status, error, execute_after_delay
 
 
 def test_registering_a_site_stores_it_as_a_candidate(registry, site_id, manager):
@@ -69,19 +70,11 @@ def test_status_changes_are_recorded_and_emitted(registry, site_id, programme):
     )
 
 
-def test_a_status_cannot_be_set_to_none_or_to_itself(registry, site_id, programme):
-    with brownie.reverts(error("RegistryInvalidStatus", site_id, Status.NONE)):
-        registry.setStatus(site_id, Status.NONE, {"from": programme})
-    with brownie.reverts(error("RegistryInvalidStatus", site_id, Status.CANDIDATE)):
-        registry.setStatus(site_id, Status.CANDIDATE, {"from": programme})
-
-
-def test_withdrawn_is_final(registry, site_id, programme, rando):
+def test_a_withdrawn_site_takes_no_beneficiary_change(registry, site_id, programme, rando):
     registry.setStatus(site_id, Status.WITHDRAWN, {"from": programme})
     with brownie.reverts(error("RegistrySiteWithdrawn", site_id)):
-        registry.setStatus(site_id, Status.GREEN_LISTED, {"from": programme})
-    with brownie.reverts(error("RegistrySiteWithdrawn", site_id)):
-        registry.setBeneficiary(site_id, rando, {"from": programme})
+        registry.scheduleBeneficiaryChange(site_id, rando, {"from": programme})
+    assert registry.changeCount() == 0
 
 
 def test_unknown_sites_are_rejected(registry, programme):
@@ -96,13 +89,54 @@ def test_only_the_registrar_changes_status(registry, site_id, rando):
         registry.setStatus(site_id, Status.SUSPENDED, {"from": rando})
 
 
-def test_the_beneficiary_can_be_rotated(registry, site_id, programme, manager, rando):
-    tx = registry.setBeneficiary(site_id, rando, {"from": programme})
-    status, beneficiary = registry.statusAndBeneficiary(site_id)
-    assert (status, beneficiary) == (Status.CANDIDATE, rando.address)
-    assert tx.events["SiteBeneficiaryChanged"]["previousBeneficiary"] == manager
+def test_a_beneficiary_change_is_only_scheduled(registry, site_id, programme, manager, rando):
+    tx = registry.scheduleBeneficiaryChange(site_id, rando, {"from": programme})
+    assert tuple(registry.statusAndBeneficiary(site_id)) == (Status.CANDIDATE, manager.address)
+    event = tx.events["ChangeScheduled"]
+    assert (event["changeId"], event["kind"], event["subject"]) == (1, 1, site_id)
+    assert event["value"] == int(rando.address, 16)
+    assert (event["scheduledBy"], event["executableAt"]) == (programme, tx.timestamp + CHANGE_DELAY)
+    assert registry.pendingChangesAffecting(site_id) == 1
+
+
+def test_the_beneficiary_changes_when_the_scheduled_change_is_executed(registry, site_id, programme, manager, rando):
+    tx = execute_after_delay(registry, registry.scheduleBeneficiaryChange(site_id, rando, {"from": programme}))
+    assert tuple(registry.statusAndBeneficiary(site_id)) == (Status.CANDIDATE, rando.address)
+    event = tx.events["SiteBeneficiaryChanged"]
+    assert (event["siteId"], event["previousBeneficiary"], event["newBeneficiary"]) == (site_id, manager, rando)
+    assert registry.isBeneficiary(rando) and not registry.isBeneficiary(manager)
+    assert registry.pendingChangesAffecting(site_id) == 0
+
+
+def test_a_beneficiary_change_needs_a_new_non_zero_wallet(registry, site_id, programme, manager):
     with brownie.reverts(error("RegistryZeroBeneficiary")):
-        registry.setBeneficiary(site_id, ZERO_ADDRESS, {"from": programme})
+        registry.scheduleBeneficiaryChange(site_id, ZERO_ADDRESS, {"from": programme})
+    with brownie.reverts(error("RegistrySameBeneficiary", site_id, manager)):
+        registry.scheduleBeneficiaryChange(site_id, manager, {"from": programme})
+    assert registry.changeCount() == 0
+
+
+def test_only_the_registrar_schedules_a_beneficiary_change(registry, site_id, rando):
+    with brownie.reverts(error("AccessControlUnauthorizedAccount", rando, registry.REGISTRAR_ROLE())):
+        registry.scheduleBeneficiaryChange(site_id, rando, {"from": rando})
+
+
+def test_a_wallet_paying_two_sites_stays_a_beneficiary_until_it_pays_none(registry, site_id, programme, manager, rando):
+    registry.registerSite("Site B", b"KE", 42, "ipfs://b", manager, {"from": programme})
+    execute_after_delay(registry, registry.scheduleBeneficiaryChange(site_id, rando, {"from": programme}))
+    assert registry.isBeneficiary(manager)
+    assert registry.dutyOf(manager) == (True, BENEFICIARY_DUTY)
+    execute_after_delay(registry, registry.scheduleBeneficiaryChange(2, rando, {"from": programme}))
+    assert not registry.isBeneficiary(manager)
+    assert registry.dutyOf(manager) == (False, "0x" + "00" * 32)
+
+
+def test_the_duties_an_oracle_may_not_hold_are_reported(registry, programme, manager, rando):
+    assert registry.dutyOf(programme) == (True, registry.DEFAULT_ADMIN_ROLE())
+    registry.grantRole(registry.REGISTRAR_ROLE(), rando, {"from": programme})
+    assert registry.dutyOf(rando) == (True, registry.REGISTRAR_ROLE())
+    registry.registerSite("Site B", b"KE", 42, "ipfs://b", manager, {"from": programme})
+    assert registry.dutyOf(manager) == (True, BENEFICIARY_DUTY)
 
 
 def test_metadata_uri_changes_are_emitted(registry, site_id, programme):

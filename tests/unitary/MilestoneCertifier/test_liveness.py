@@ -1,0 +1,215 @@
+"""Liveness and the oracles' accreditation indices: attestations that meet a lowered quorum can be finalised by
+anyone; an attestation counts only while its oracle stays accredited; re-accrediting gives a new index and a new
+signature epoch applies, so neither old attestations nor old signatures come back; one oracle cannot back two
+evidence hashes for one milestone in one round."""
+
+import brownie
+import pytest
+from brownie import SiteRegistry, accounts, chain
+from support import (
+    DAY,
+    ETH,
+    PRICE_ETH,
+    deploy_system,
+    error,
+    execute_after_delay,
+    latest_time,
+    milestone_schedule,
+    warp_past,
+)
+
+from impact import certification as cert
+from impact.encoding import to_bytes32
+
+EVIDENCE = to_bytes32("evidence")
+OTHER = to_bytes32("other evidence")
+URI = "ipfs://sample/evidence"
+
+
+def attest(certifier, pool_id, oracle, evidence=EVIDENCE, uri=URI):
+    return certifier.attest(pool_id, 0, evidence, uri, {"from": oracle})
+
+
+def reaccredit(certifier, programme, oracle):
+    return execute_after_delay(certifier, certifier.scheduleOracleAccreditation(oracle, {"from": programme}))
+
+
+# --- finalising attestations --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_of_three_attested(certifier, programme, funded_pool, oracle1, oracle2):
+    """The quorum is raised to 3; two oracles attest (not enough); a decrease to 2 is scheduled."""
+    certifier.raiseQuorum(3, {"from": programme})
+    attest(certifier, funded_pool, oracle1)
+    attest(certifier, funded_pool, oracle2)
+    return certifier.scheduleQuorumDecrease(2, {"from": programme})
+
+
+def test_anyone_finalises_earlier_attestations_once_the_quorum_is_lowered(
+    certifier, pools, funded_pool, two_of_three_attested, rando
+):
+    execute_after_delay(certifier, two_of_three_attested)
+    tx = certifier.finalizeAttestations(funded_pool, 0, EVIDENCE, URI, {"from": rando})
+    event = tx.events["AttestationsFinalized"]
+    assert (event["poolId"], event["milestoneId"], event["finalizer"]) == (funded_pool, 0, rando)
+    assert (event["evidenceHash"], event["attestations"]) == (EVIDENCE, 2)
+    assert tx.events["MilestoneCertified"]["evidenceURI"] == URI
+    assert pools.milestone(funded_pool, 0).dict()["certified"]
+
+
+def test_attestations_below_the_quorum_cannot_be_finalised(certifier, pools, funded_pool, two_of_three_attested, rando):
+    with brownie.reverts(error("CertifierBelowQuorum", 2, 3)):
+        certifier.finalizeAttestations(funded_pool, 0, EVIDENCE, URI, {"from": rando})
+    assert not pools.milestone(funded_pool, 0).dict()["certified"]
+
+
+def test_attestations_are_finalised_only_with_the_uri_their_first_attestation_gave(
+    certifier, funded_pool, two_of_three_attested, rando
+):
+    execute_after_delay(certifier, two_of_three_attested)
+    with brownie.reverts(error("CertifierEvidenceURIMismatch", funded_pool, 0, EVIDENCE)):
+        certifier.finalizeAttestations(funded_pool, 0, EVIDENCE, "ipfs://another", {"from": rando})
+    with brownie.reverts(error("CertifierEvidenceURIMismatch", funded_pool, 0, OTHER)):
+        certifier.finalizeAttestations(funded_pool, 0, OTHER, URI, {"from": rando})
+
+
+def test_finalised_attestations_cannot_certify_twice(certifier, funded_pool, two_of_three_attested, rando):
+    execute_after_delay(certifier, two_of_three_attested)
+    certifier.finalizeAttestations(funded_pool, 0, EVIDENCE, URI, {"from": rando})
+    with brownie.reverts(error("PoolsMilestoneAlreadyCertified", funded_pool, 0)):
+        certifier.finalizeAttestations(funded_pool, 0, EVIDENCE, URI, {"from": rando})
+
+
+# --- revoking and re-accrediting ----------------------------------------------------------------------------------
+
+
+def test_a_revoked_oracles_attestation_stops_counting(certifier, pools, programme, funded_pool, oracle1, oracle2):
+    attest(certifier, funded_pool, oracle1)
+    certifier.revokeOracle(oracle1, {"from": programme})
+    assert certifier.attestationCount(funded_pool, 0, EVIDENCE) == 0
+    assert not certifier.hasAttested(funded_pool, 0, oracle1)
+    tx = attest(certifier, funded_pool, oracle2)
+    assert tx.return_value is False and tx.events["OracleAttested"]["attestations"] == 1
+    assert not pools.milestone(funded_pool, 0).dict()["certified"]
+
+
+def test_a_revoked_oracles_attestation_cannot_be_finalised(
+    certifier, programme, funded_pool, two_of_three_attested, oracle1, rando
+):
+    execute_after_delay(certifier, two_of_three_attested)
+    certifier.revokeOracle(oracle1, {"from": programme})
+    with brownie.reverts(error("CertifierBelowQuorum", 1, 2)):
+        certifier.finalizeAttestations(funded_pool, 0, EVIDENCE, URI, {"from": rando})
+
+
+def test_re_accrediting_gives_a_new_index(certifier, programme, oracle1):
+    assert certifier.revokeOracle(oracle1, {"from": programme}).events["OracleRevoked"]["index"] == 0
+    tx = reaccredit(certifier, programme, oracle1)
+    # Index 0 was oracle1's and is never handed out again; 1 and 2 are the other first oracles'.
+    assert tx.events["OracleAccredited"]["index"] >= 3
+    assert certifier.isOracle(oracle1)
+
+
+def test_re_accrediting_does_not_revive_old_attestations(certifier, pools, programme, funded_pool, oracle1, oracle2):
+    attest(certifier, funded_pool, oracle1)
+    certifier.revokeOracle(oracle1, {"from": programme})
+    reaccredit(certifier, programme, oracle1)
+    assert certifier.attestationCount(funded_pool, 0, EVIDENCE) == 0
+    assert not certifier.hasAttested(funded_pool, 0, oracle1)
+    tx = attest(certifier, funded_pool, oracle2)
+    assert tx.return_value is False  # alone: the old attestation of oracle1 does not count
+    assert attest(certifier, funded_pool, oracle1).return_value is True  # attesting anew does
+
+
+def test_re_accrediting_does_not_revive_old_signatures(
+    certifier, pools, programme, funded_pool, signing_oracles, rando
+):
+    claim = cert.Certification(
+        funded_pool, 0, bytes.fromhex(EVIDENCE[2:]), URI, latest_time() + 10 * 86_400, certifier.signatureEpoch()
+    )
+    pairs = cert.ordered(
+        {s.address: cert.sign(claim, chain.id, certifier.address, s.private_key) for s in signing_oracles[:2]}
+    )
+    certifier.revokeOracle(signing_oracles[0], {"from": programme})
+    reaccredit(certifier, programme, signing_oracles[0])
+    now = cert.Certification(**{**claim.__dict__, "epoch": certifier.signatureEpoch()})
+    first_signer = cert.recover(now, chain.id, certifier.address, pairs[0][1])
+    with brownie.reverts(error("CertifierNotOracle", first_signer)):
+        certifier.certifyWithSignatures(
+            funded_pool, 0, claim.evidence_hash, URI, claim.deadline, cert.pack(pairs), {"from": rando}
+        )
+    assert not pools.milestone(funded_pool, 0).dict()["certified"]
+
+
+# --- one oracle, one evidence hash ------------------------------------------------------------------------------
+
+
+def test_an_oracle_cannot_attest_two_evidence_hashes(certifier, funded_pool, oracle1):
+    attest(certifier, funded_pool, oracle1)
+    with brownie.reverts(error("CertifierAlreadyAttested", funded_pool, 0, oracle1)):
+        attest(certifier, funded_pool, oracle1, OTHER)
+    assert certifier.attestationCount(funded_pool, 0, OTHER) == 0
+
+
+def signed_for(certifier, pool_id, evidence, signers):
+    claim = cert.Certification(
+        pool_id, 0, bytes.fromhex(evidence[2:]), URI, latest_time() + 86_400, certifier.signatureEpoch()
+    )
+    pairs = cert.ordered({s.address: cert.sign(claim, chain.id, certifier.address, s.private_key) for s in signers})
+    return (pool_id, 0, claim.evidence_hash, URI, claim.deadline, cert.pack(pairs))
+
+
+def test_an_oracle_that_attested_other_evidence_cannot_sign_this_one(
+    certifier, pools, funded_pool, signing_oracles, rando
+):
+    attest(certifier, funded_pool, signing_oracles[1], OTHER)
+    with brownie.reverts(error("CertifierConflictingEvidence", funded_pool, 0, signing_oracles[1].address)):
+        certifier.certifyWithSignatures(
+            *signed_for(certifier, funded_pool, EVIDENCE, signing_oracles[:2]), {"from": rando}
+        )
+    assert not pools.milestone(funded_pool, 0).dict()["certified"]
+
+
+def test_an_oracle_that_attested_this_evidence_may_also_sign_it(certifier, pools, funded_pool, signing_oracles, rando):
+    attest(certifier, funded_pool, signing_oracles[1], EVIDENCE)
+    certifier.certifyWithSignatures(*signed_for(certifier, funded_pool, EVIDENCE, signing_oracles[:2]), {"from": rando})
+    assert pools.milestone(funded_pool, 0).dict()["evidenceHash"] == EVIDENCE
+
+
+# --- 256 accreditation indices for the contract's lifetime -------------------------------------------------------
+
+
+def test_the_256th_accreditation_is_the_last_and_its_attestation_counts(programme, rando, alice):
+    # A system built with 170 oracles (what fits a block), then 86 accredited by delayed changes: 256 in all.
+    _, pools, certifier = deploy_system(programme, oracles=[accounts.add() for _ in range(170)], quorum=2)
+    top = accounts.add()
+    programme.transfer(top, 10**17)
+    scheduled = [certifier.scheduleOracleAccreditation(accounts.add(), {"from": programme}) for _ in range(85)]
+    scheduled.append(certifier.scheduleOracleAccreditation(top, {"from": programme}))
+    warp_past(scheduled[-1].events["ChangeScheduled"]["executableAt"])
+    for tx in scheduled:
+        executed = certifier.executeChange(tx.return_value, {"from": rando})
+    assert (executed.events["OracleAccredited"]["oracle"], executed.events["OracleAccredited"]["index"]) == (top, 255)
+    assert certifier.oracleCount() == 256
+    # The top bit of the mask counts like any other.
+    pool_id = open_funded_pool(pools, programme, alice)
+    assert attest(certifier, pool_id, top).events["OracleAttested"]["attestations"] == 1
+    assert certifier.attestationCount(pool_id, 0, EVIDENCE) == 1
+    # Revoking frees no index: the next accreditation finds none left.
+    certifier.revokeOracle(top, {"from": programme})
+    tx = certifier.scheduleOracleAccreditation(accounts.add(), {"from": programme})
+    warp_past(tx.events["ChangeScheduled"]["executableAt"])
+    with brownie.reverts(error("CertifierAccreditationsExhausted")):
+        certifier.executeChange(tx.return_value, {"from": rando})
+
+
+def open_funded_pool(pools, programme, buyer) -> int:
+    """A pool of a new site in `pools`' own registry, sold out to `buyer`: its first milestone is certifiable."""
+    registry = SiteRegistry.at(pools.registry())
+    site_id = registry.registerSite("Site", b"CN", 7, "", accounts.add(), {"from": programme}).return_value
+    now = latest_time()
+    params = (site_id, ETH, PRICE_ETH, 1, 10, now - 1, now + DAY, 0)
+    pool_id = pools.openPool(params, milestone_schedule(now + DAY), {"from": programme}).return_value
+    pools.buy(pool_id, 10, buyer, {"from": buyer, "value": 10 * PRICE_ETH})
+    return pool_id
