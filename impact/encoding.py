@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 
 
 def to_bytes32(text: str) -> str:
@@ -25,8 +24,11 @@ def from_bytes32(value: bytes | str) -> str:
 
 def format_amount(amount: int, decimals: int, symbol: str) -> str:
     """`amount` base units as a human figure, e.g. 1500000000 with 6 decimals -> '1,500 USDC'."""
-    value = Decimal(amount) / (Decimal(10) ** decimals)
-    text = f"{value:,.{decimals}f}".rstrip("0").rstrip(".") if decimals else f"{value:,}"
+    # Integer arithmetic: a Decimal division would round amounts of more than 28 digits.
+    whole, fraction = divmod(abs(amount), 10**decimals)
+    text = f"{'-' if amount < 0 else ''}{whole:,}"
+    if fraction:
+        text += "." + f"{fraction:0{decimals}d}".rstrip("0")
     return f"{text} {symbol}"
 
 

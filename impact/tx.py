@@ -12,7 +12,7 @@ from web3.exceptions import ContractCustomError, ContractLogicError, TimeExhaust
 
 from impact.accounts import Signer
 from impact.artifacts import abi, bytecode
-from impact.errors import UserError, explain_exception
+from impact.errors import UserError, contract_error
 
 PRIORITY_FEE = Web3.to_wei(1, "gwei")
 
@@ -34,7 +34,7 @@ class Sender:
         try:
             return fn.call({"from": self.address, "value": value})
         except (ContractCustomError, ContractLogicError) as exc:
-            raise UserError(explain_exception(exc, self._now())) from None
+            raise contract_error(exc, self._now()) from None
 
     def send(self, fn: Any, value: int = 0) -> Any:
         """Simulates, sends and waits for `fn`; returns the receipt."""
@@ -48,6 +48,19 @@ class Sender:
         tx = contract.constructor(*args).build_transaction(self._fields(0))
         tx["gas"] = self._gas(tx)
         return self._submit(tx)
+
+    def simulate_deploy(self, name: str, *args: Any) -> int:
+        """The gas a deployment of `name(*args)` would use now; a UserError with the reason if it would revert."""
+        contract = self.w3.eth.contract(abi=abi(name), bytecode=bytecode(name))
+        data = contract.constructor(*args).data_in_transaction
+        try:
+            return int(self.w3.eth.estimate_gas({"from": self.address, "data": data}))
+        except (ContractCustomError, ContractLogicError) as exc:
+            raise contract_error(exc, self._now()) from None
+
+    def max_fee(self) -> int:
+        """The most a unit of gas may cost a transaction sent now (what `_fields` offers)."""
+        return self._fields(0)["maxFeePerGas"]
 
     def _fields(self, value: int) -> dict[str, Any]:
         base = int(self.w3.eth.get_block("latest").get("baseFeePerGas", 0) or 0)
@@ -64,7 +77,7 @@ class Sender:
         try:
             return int(self.w3.eth.estimate_gas({k: v for k, v in tx.items() if k != "gas"}) * 1.2) + 10_000
         except (ContractCustomError, ContractLogicError) as exc:
-            raise UserError(explain_exception(exc, self._now())) from None
+            raise contract_error(exc, self._now()) from None
 
     def _submit(self, tx: dict[str, Any]) -> Any:
         if self.signer.key is not None:
@@ -72,12 +85,15 @@ class Sender:
             tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
         else:
             tx_hash = self.w3.eth.send_transaction(tx)
+        full_hash = "0x" + bytes(tx_hash).hex()
         try:
             receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=self.timeout, poll_latency=self.poll)
         except TimeExhausted:
-            raise UserError(f"transaction {tx_hash.hex()} was sent but not mined within {self.timeout:.0f} s") from None
+            raise UserError(
+                f"transaction {full_hash} was sent but not mined within {self.timeout:.0f} s", "not-mined"
+            ) from None
         if receipt["status"] != 1:
-            raise UserError(f"transaction {tx_hash.hex()} reverted in block {receipt['blockNumber']}")
+            raise UserError(f"transaction {full_hash} reverted in block {receipt['blockNumber']}", "reverted")
         self._wait_confirmations(receipt["blockNumber"])
         return receipt
 
@@ -85,7 +101,9 @@ class Sender:
         deadline = time.monotonic() + self.timeout
         while self.w3.eth.block_number < block + self.confirmations - 1:
             if time.monotonic() > deadline:
-                raise UserError(f"block {block} did not reach {self.confirmations} confirmations in time")
+                raise UserError(
+                    f"block {block} did not reach {self.confirmations} confirmations in time", "not-confirmed"
+                )
             time.sleep(1.0)
 
     def _now(self) -> int:
