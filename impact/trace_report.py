@@ -34,7 +34,7 @@ def investor(t: InvestorTrace) -> str:
                     p.tokens,
                     p.paid.text,
                     "self" if p.recipient == t.investor else p.recipient,
-                    _short(p.tx),
+                    p.tx,
                 )
                 for p in t.purchases
             ],
@@ -47,7 +47,7 @@ def investor(t: InvestorTrace) -> str:
         out.append(
             table(
                 ["time", "pool", "", "tokens", "counterparty", "tx"],
-                [(m.time, m.pool_id, m.direction, m.tokens, m.counterparty, _short(m.tx)) for m in t.movements],
+                [(m.time, m.pool_id, m.direction, m.tokens, m.counterparty, m.tx) for m in t.movements],
             )
         )
     out += ["", "Holdings now"]
@@ -77,7 +77,7 @@ def investor(t: InvestorTrace) -> str:
         out.append(
             table(
                 ["time", "pool", "tokens", "amount", "tx"],
-                [(r.time, r.pool_id, r.tokens, r.amount.text, _short(r.tx)) for r in t.refunds],
+                [(r.time, r.pool_id, r.tokens, r.amount.text, r.tx) for r in t.refunds],
             )
         )
     out += ["", "Summary"] + [f"  {p.summary}" for p in t.pools]
@@ -136,7 +136,7 @@ def lot(t: LotTrace) -> str:
                     s.sender,
                     "redeemed (burned)" if int(s.receiver, 16) == 0 else s.receiver,
                     s.tokens,
-                    _short(s.tx),
+                    s.tx,
                 )
                 for s in t.steps
             ],

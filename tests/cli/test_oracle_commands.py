@@ -25,7 +25,7 @@ def signing_oracles(impact, deployed):
 def report(impact, deployed, tmp_path):
     """A closed, funded pool and a copy of the sample report (pool 1, milestone 0) with its evidence files."""
     pools = ImpactPools.at(deployed["contracts"]["ImpactPools"]["address"])
-    pool_id = int(impact.ok("pool", "open", "--file", "samples/xianju-pool.yaml", "--site", "1").split()[1])
+    pool_id = impact.open_pool("samples/xianju-pool.yaml")
     impact.ok("buy", "--pool", str(pool_id), "--tokens", "1000", account="dev:4")  # sold out: the sale is closed
     for item in SAMPLE.iterdir():
         shutil.copy(item, tmp_path / item.name)
@@ -72,7 +72,7 @@ def test_one_signature_is_below_the_quorum(impact, report, signing_oracles, tmp_
     result = impact(
         "oracle", "submit", "--report", str(report["path"]), "--signatures", str(tmp_path / "sig.json"), account="dev:8"
     )
-    assert result.code == 1 and result.line == "error: 1 signatures given, the quorum is 2"
+    assert result.code == 1 and result.line == "error: 1 signature given, the quorum is 2"
 
 
 def test_a_signer_who_is_not_an_oracle_cannot_sign(impact, report):

@@ -18,7 +18,7 @@ def story(impact, deployed):
     then alice sending 10 more to dave (after the release, so it must not count for that tranche)."""
     pools = ImpactPools.at(deployed["contracts"]["ImpactPools"]["address"])
     alice, bob, carol, dave = accounts[4], accounts[5], accounts[6], accounts[9]
-    pool_id = int(impact.ok("pool", "open", "--file", POOL_FILE, "--site", "1").split()[1])
+    pool_id = impact.open_pool(POOL_FILE)
     impact.ok("buy", "--pool", str(pool_id), "--tokens", "120", account="dev:4")
     impact.ok("buy", "--pool", str(pool_id), "--tokens", "60", "--recipient", carol.address, account="dev:5")
     pools.safeTransferFrom(alice, dave, pool_id, 20, b"", {"from": alice})
@@ -136,13 +136,13 @@ def test_a_token_lot_is_followed_first_in_first_out(impact, story):
 
 def test_refunds_appear_in_the_trace_and_the_summary(impact, deployed):
     pools = ImpactPools.at(deployed["contracts"]["ImpactPools"]["address"])
-    pool_id = int(impact.ok("pool", "open", "--file", "samples/xianju-pool-usdc.yaml", "--site", "1").split()[1])
+    pool_id = impact.open_pool("samples/xianju-pool-usdc.yaml")
     impact.ok("dev", "fund", "--to", accounts[4].address, "--amount", "100")
     impact.ok("buy", "--pool", str(pool_id), "--tokens", "4", account="dev:4")
     chain.sleep(pools.pool(pool_id).dict()["saleEnd"] - chain[-1].timestamp + 10)
     chain.mine()
     impact.ok("pool", "fail", "--pool", str(pool_id), account="dev:8")
-    out = impact.ok("refund", "--pool", str(pool_id), account="dev:4")
+    out = impact.last("refund", "--pool", str(pool_id), account="dev:4")
     assert out.startswith(f"redeemed 4 tokens of pool {pool_id} for 100 USDC")
     trace = impact.json("trace", "--investor", accounts[4].address)
     assert [(r["pool_id"], r["tokens"], r["amount"]["amount"]) for r in trace["refunds"]] == [(pool_id, 4, 100 * 10**6)]
