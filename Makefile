@@ -38,9 +38,10 @@ $(SOLC_SHIM): tools/solc-shim.js node_modules/.installed
 compile: install
 	$(BIN)/brownie compile
 
-## The full demo on a local Anvil that Brownie starts and stops.
+## The full demo on a local Anvil that Brownie starts and stops. Not `brownie run scripts/demo.py`: Brownie imports a
+## script by its absolute path's parts, which fails wherever the checkout's path has a dot (/home/jane.doe/...).
 demo: install
-	PYTHONWARNINGS=ignore::FutureWarning $(BIN)/brownie run scripts/demo.py
+	PYTHONWARNINGS=ignore::FutureWarning $(BIN)/python -m scripts.demo
 
 ## Lint and static analysis, the invariant fuzzing, then the whole test suite on Anvil, then on Ganache.
 test: lint slither invariants test-anvil test-ganache
