@@ -980,6 +980,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _main(argv)
     except KeyboardInterrupt:  # at any moment: while importing, parsing, connecting or waiting
         print("error: interrupted", file=sys.stderr)
+        _forget_the_interrupt()
         return 130
     except BrokenPipeError:  # the reader went away (`impact … | head`): say nothing more, as `cat` would
         import os
@@ -1002,6 +1003,8 @@ def _main(argv: Sequence[str] | None) -> int:
     except (KeyboardInterrupt, BrokenPipeError):
         raise
     except Exception as exc:  # noqa: BLE001 - every failure becomes one line; IMPACT_DEBUG=1 shows the traceback
+        if _caused_by_interrupt(exc):  # e.g. Ctrl-C while a class was being built: Python wraps it
+            raise KeyboardInterrupt from None
         if os.environ.get("IMPACT_DEBUG"):
             raise
         error = _as_user_error(exc, ctx.net if ctx else None)
@@ -1011,6 +1014,24 @@ def _main(argv: Sequence[str] | None) -> int:
         code = 1
     _report(error, getattr(args, "json", False))
     return code
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+def _forget_the_interrupt() -> None:
+    """CPython (3.11) remembers a KeyboardInterrupt that passed through code run by `exec` of a string (as happens
+    while modules are imported: dataclasses and namedtuples build their methods that way) even when it was caught,
+    and then ends the process by SIGINT instead of with our exit code. Running a trivial `exec` resets that flag."""
+    exec("pass")  # noqa: S102 - a constant
 
 
 def _report(error: Any, as_json: bool) -> None:
