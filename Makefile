@@ -50,13 +50,14 @@ test-anvil: install
 	$(BIN)/brownie test tests/
 
 # On Ganache, everything that runs on Brownie's chain. Left out: the tests that start an Anvil of their own (the
-# live-network deploy and the oracle service's crash and outage tests), which would only repeat the Anvil run; the
-# gas snapshot, which is taken on Anvil (gas is the contracts' and the EVM's, not the node's); and the stateful
-# property test, whose random walks take minutes on Anvil and several times that on Ganache (the same invariants are
-# fuzzed far harder by `make invariants`).
+# live-network deploy, the deploy's simulation and stopped-midway tests, and the oracle service's crash and outage
+# tests), which would only repeat the Anvil run; the gas snapshot, which is taken on Anvil (gas is the contracts' and
+# the EVM's, not the node's); and the stateful property test, whose random walks take minutes on Anvil and several
+# times that on Ganache (the same invariants are fuzzed far harder by `make invariants`).
 test-ganache: install
 	$(BIN)/brownie test tests/ --network ganache-cli \
-		--ignore tests/cli/test_live_network.py --ignore tests/integration/test_oracle_service.py \
+		--ignore tests/cli/test_live_network.py --ignore tests/cli/test_deploy.py \
+		--ignore tests/integration/test_oracle_service.py \
 		--ignore tests/test_gas_snapshot.py --ignore tests/stateful
 
 # Slither lives in a venv of its own: its pinned dependencies conflict with Brownie's.
