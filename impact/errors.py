@@ -170,7 +170,7 @@ SENTENCES: dict[str, Callable[[Args], str]] = {
         "overdue and its site is not withdrawn"
     ),
     "PoolsNotFailed": lambda a: f"pool {a['poolId']} has not failed, so its tokens cannot be refunded",
-    "PoolsNothingToRefund": lambda a: f"{_n(a['tokens'], 'token')} of pool {a['poolId']} are worth nothing to refund",
+    "PoolsNothingToRefund": lambda a: f"refunding {_n(a['tokens'], 'token')} of pool {a['poolId']} would pay nothing",
     # --- MilestoneCertifier ---
     "CertifierInvalidQuorum": lambda a: (
         f"a quorum of {a['quorum']} is not possible with {_n(a['oracleCount'], 'oracle')}: it must be 1 to "

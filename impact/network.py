@@ -122,8 +122,11 @@ def node_error(exc: BaseException, network: Network) -> UserError:
         return UserError(
             f"{where} gave an answer that is not JSON-RPC ({first}): is this an Ethereum node?", "node-bad-answer"
         )
-    message = getattr(exc, "message", None) or " ".join(str(exc).split())
-    return UserError(f"{where} refused the request: {message}", "node-refused")
+    response = getattr(exc, "rpc_response", None) or {}
+    error = response.get("error") if isinstance(response, dict) else None
+    message = error.get("message") if isinstance(error, dict) else None
+    message = message or getattr(exc, "message", None) or str(exc)
+    return UserError(f"{where} refused the request: {' '.join(str(message).split())}", "node-refused")
 
 
 def _development_ids() -> set[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from impact.output import plural
 from impact.trace import InvestorTrace, LotTrace, PoolTrace
 
 
@@ -13,10 +14,6 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join("  " + line for line in lines)
-
-
-def _short(value: str | None) -> str:
-    return f"{value[:10]}…" if value and len(value) > 12 else (value or "")
 
 
 def investor(t: InvestorTrace) -> str:
@@ -123,7 +120,7 @@ def pool(t: PoolTrace) -> str:
 def lot(t: LotTrace) -> str:
     p = t.purchase
     out = [
-        f"Lot of {p.tokens} tokens of pool {p.pool_id} ({p.site}) bought by {p.buyer} for {p.paid.text}, "
+        f"Lot of {plural(p.tokens, 'token')} of pool {p.pool_id} ({p.site}) bought by {p.buyer} for {p.paid.text}, "
         f"{p.time}, tx {p.tx}",
         "",
     ]
@@ -147,5 +144,5 @@ def lot(t: LotTrace) -> str:
     out += ["", "Where the lot is now"]
     out.append(table(["holder", "tokens"], sorted(t.now_held.items())) if t.now_held else "  nowhere: fully redeemed")
     if t.redeemed:
-        out.append(f"  {t.redeemed} tokens of the lot were redeemed")
+        out.append(f"  {plural(t.redeemed, 'token')} of the lot {'was' if t.redeemed == 1 else 'were'} redeemed")
     return "\n".join(out)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from web3 import Web3
-from web3.exceptions import ContractCustomError, ContractLogicError, TimeExhausted
+from web3.exceptions import ContractCustomError, ContractLogicError, TimeExhausted, Web3RPCError
 
 from impact.accounts import Signer
 from impact.artifacts import abi, bytecode
@@ -39,15 +39,29 @@ class Sender:
     def send(self, fn: Any, value: int = 0) -> Any:
         """Simulates, sends and waits for `fn`; returns the receipt."""
         self.simulate(fn, value)
-        tx = fn.build_transaction(self._fields(value))
-        tx["gas"] = self._gas(tx)
-        return self._submit(tx)
+        return self._submit(self._build(fn, value))
 
     def deploy(self, name: str, *args: Any) -> Any:
         contract = self.w3.eth.contract(abi=abi(name), bytecode=bytecode(name))
-        tx = contract.constructor(*args).build_transaction(self._fields(0))
-        tx["gas"] = self._gas(tx)
-        return self._submit(tx)
+        return self._submit(self._build(contract.constructor(*args), 0))
+
+    def _build(self, fn: Any, value: int) -> dict[str, Any]:
+        fields = self._fields(value)
+        try:
+            tx = fn.build_transaction(fields)  # web3 estimates the gas here too
+            tx["gas"] = self._gas(tx)
+        except (ContractCustomError, ContractLogicError) as exc:
+            raise contract_error(exc, self._now()) from None
+        except Web3RPCError:
+            # A node refuses to estimate for a sender who cannot pay for the gas ("gas required exceeds allowance").
+            balance = self.w3.eth.get_balance(self.address)
+            if balance < fields["maxFeePerGas"] * 100_000 + value:
+                raise UserError(
+                    f"{self.address} has {balance / 10**18:.6g} ETH and cannot pay for the gas: fund it first",
+                    "insufficient-funds",
+                ) from None
+            raise
+        return tx
 
     def simulate_deploy(self, name: str, *args: Any) -> int:
         """The gas a deployment of `name(*args)` would use now; a UserError with the reason if it would revert."""

@@ -267,3 +267,11 @@ def test_a_pool_for_an_unknown_site_names_the_site(impact, deployed):
     result = impact("pool", "open", "--file", str(POOL_FILE), "--site", "7")
     assert result.code == 1
     assert result.line == "error: there is no site 7: register it first with `impact site register`"
+
+
+def test_a_sender_who_cannot_pay_for_gas_is_told_so(impact, missed_goal_pool):
+    poor = accounts.add()
+    result = impact("pool", "fail", "--pool", str(missed_goal_pool), account="env:POOR", env={"POOR": poor.private_key})
+    assert result.code == 1
+    assert result.line == f"error: {poor.address} has 0 ETH and cannot pay for the gas: fund it first"
+    one_line(result)
