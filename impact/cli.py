@@ -1,52 +1,67 @@
 """`impact`: the command-line program for the programme, investors and oracles.
 
-    impact [--network NAME] [--account ACCOUNT] COMMAND ...
+    impact [--network NAME | --rpc-url URL] [--timeout S] COMMAND ... [--json]
 
-Every command prints one clear line and exits non-zero on bad input; nothing is sent when a simulation fails.
+Every failure is one line on stderr that says what to do, with a non-zero exit code (1; 2 for a bad command line;
+130 when interrupted), and nothing is sent when a simulation fails. No traceback reaches a user: anything
+unexpected is reported in one line too (set IMPACT_DEBUG=1 to see the traceback). `--json` prints a versioned
+document instead of sentences (docs/formats.md).
+
+This module imports only the standard library at load time, so that `impact --help` does not pay for web3; every
+command imports what it needs.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from impact import deployments, network
-from impact.accounts import Signer, load_signer, parse_address
-from impact.artifacts import ArtifactError
-from impact.encoding import format_amount
-from impact.errors import UserError
-from impact.pool_spec import SpecError, load_pool_spec
-from impact.system import ETH, System
-from impact.tx import Sender
+if TYPE_CHECKING:
+    import argparse
+
+    from impact.accounts import Signer
+    from impact.network import Network
+    from impact.system import System
+    from impact.tx import Sender
 
 STATUSES = {"candidate": 1, "green-listed": 2, "suspended": 3, "withdrawn": 4}
+
+# What a command may do, which decides the options it offers: a read-only command has no --account, --yes or
+# --confirmations; a signing one has --account; a sending one all three.
+READ, SIGN, SEND, WATCH = "read", "sign", "send", "watch"
+ORACLE_KINDS = {"sign": SIGN, "submit": SEND, "watch": WATCH, "verify-evidence": READ}
 
 
 class Context:
     """What every command needs, made lazily: the node, the signer, the deployed system."""
 
     def __init__(self, args: argparse.Namespace) -> None:
+        from impact import network
+
         self.args = args
-        self.net = network.resolve(args.network, args.rpc_url)
-        self.w3 = network.connect(self.net)
+        self.net: Network = network.resolve(args.network, args.rpc_url, args.timeout)
+        self.net, self.w3 = network.connect(self.net)
         self._signer: Signer | None = None
         self._system: System | None = None
 
     @property
+    def json(self) -> bool:
+        return bool(getattr(self.args, "json", False))
+
+    @property
     def signer(self) -> Signer:
         if self._signer is None:
+            from impact.accounts import load_signer
+
             self._signer = load_signer(self.args.account, self.w3, self.net.live, self.net.name)
         return self._signer
 
     @property
     def sender(self) -> Sender:
-        confirmations = self.args.confirmations if self.net.live else 1
+        from impact.tx import Sender
+
+        confirmations = getattr(self.args, "confirmations", 1) if self.net.live else 1
         # The hash is printed once sent on a live network, and on a local node if it is not mined within 2 s.
         announce = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
         return Sender(
@@ -56,22 +71,50 @@ class Context:
     @property
     def system(self) -> System:
         if self._system is None:
-            self._system = System.load(self.w3)
+            from impact.system import System
+
+            self._system = System.load(self.w3, local=not self.net.live)
         return self._system
 
+    def header(self, kind: str) -> None:
+        """The first line of every sending or signing command: which node, which chain, which account."""
+        if self.json or kind == READ:
+            return
+        role = "signing as" if kind in (SIGN, WATCH) else "sending from"
+        print(f"{self.net.describe()}, {role} {self.signer.address}", flush=True)
+
+    def emit(self, schema: str, data: dict[str, Any], text: str) -> None:
+        """Prints the result: `text`, or with --json the document `schema` holding `data`."""
+        if self.json:
+            import json
+
+            from impact.output import document
+
+            print(json.dumps(document(schema, network=self.network_json(), **data), indent=2))
+        else:
+            print(text)
+
+    def network_json(self) -> dict[str, Any]:
+        return {"name": self.net.name, "chain_id": self.net.chain_id, "url": self.net.url, "live": self.net.live}
+
+    def now(self) -> int:
+        return int(self.w3.eth.get_block("latest")["timestamp"])
+
     def confirm(self, what: str, details: dict[str, Any]) -> None:
-        """On a live network: echo the network and parameters and ask before acting (unless --yes)."""
+        """On a live network: echo the parameters and ask before acting (unless --yes)."""
+        from impact.errors import UserError
+
         if not self.net.live:
             return
-        print(f"{what} on network '{self.net.name}' (chain {self.w3.eth.chain_id}, {self.net.url})")
+        print(f"{what}:", file=sys.stderr if self.json else sys.stdout)
         for key, value in details.items():
-            print(f"  {key:<14} {value}")
-        if self.args.yes:
+            print(f"  {key:<14} {value}", file=sys.stderr if self.json else sys.stdout)
+        if getattr(self.args, "yes", False):
             return
         if not sys.stdin.isatty():
-            raise UserError("refusing to act on a live network without confirmation: pass --yes")
+            raise UserError("refusing to act on a live network without confirmation: pass --yes", "not-confirmed")
         if input("proceed? [y/N] ").strip().lower() not in ("y", "yes"):
-            raise UserError("cancelled")
+            raise UserError("cancelled", "cancelled")
 
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -80,12 +123,13 @@ class Context:
 
 
 def cmd_deploy(ctx: Context) -> None:
-    from impact.deploy import deploy_all
+    from impact import deployments
+    from impact.accounts import parse_address
+    from impact.deploy import check_inputs, deploy_all
 
     a = ctx.args
-    oracles = [parse_address(o, "oracle address") for o in a.oracles.split(",")] if a.oracles else []
-    if a.quorum < 1 or a.quorum > len(oracles):
-        raise UserError(f"the quorum must be between 1 and the number of oracles ({len(oracles)})")
+    oracles = [parse_address(o.strip(), "oracle address") for o in a.oracles.split(",") if o.strip()]
+    check_inputs(oracles, a.quorum, a.admin_delay)
     ctx.confirm(
         "Deploying the Green List impact contracts",
         {
@@ -96,16 +140,32 @@ def cmd_deploy(ctx: Context) -> None:
             "confirmations": a.confirmations,
         },
     )
-    deployment = deploy_all(ctx.sender, ctx.net.name, oracles, a.quorum, a.admin_delay, mock_usdc=a.mock_usdc)
+
+    def progress(name: str, deployed: Any) -> None:
+        if not ctx.json:
+            print(f"{name:<19} {deployed.address}  (block {deployed.block}, tx {deployed.tx})", flush=True)
+
+    deployment = deploy_all(
+        ctx.sender,
+        ctx.net.name,
+        oracles,
+        a.quorum,
+        a.admin_delay,
+        mock_usdc=a.mock_usdc,
+        local=not ctx.net.live,
+        progress=progress,
+    )
     path = deployments.save(deployment)
-    for name, deployed in deployment.contracts.items():
-        print(f"{name:<19} {deployed.address}  (block {deployed.block}, tx {deployed.tx})")
-    for symbol, address in deployment.assets.items():
-        print(f"{symbol + ' (mock)':<19} {address}")
-    print(f"deployment written to {path}")
+    ctx.emit(
+        "deploy/1",
+        {"deployment": deployment.to_json(), "path": str(path)},
+        f"deployment written to {path}",
+    )
 
 
 def cmd_site_register(ctx: Context) -> None:
+    from impact.accounts import parse_address
+
     a = ctx.args
     beneficiary = parse_address(a.beneficiary, "beneficiary address")
     registry = ctx.system.registry
@@ -115,53 +175,112 @@ def cmd_site_register(ctx: Context) -> None:
         "Registering a site", {"name": a.name, "country": a.country, "WDPA id": a.wdpa, "beneficiary": beneficiary}
     )
     receipt = ctx.sender.send(fn)
-    print(f"site {site_id} registered: {a.name} ({a.country}), WDPA {a.wdpa}; tx {_tx(receipt)}")
+    ctx.emit(
+        "site.register/1",
+        {"site": _site_json(ctx, site_id), "transaction": _tx_json(receipt)},
+        f"site {site_id} registered: {a.name} ({a.country}), WDPA {a.wdpa}; tx {_tx(receipt)}",
+    )
 
 
 def cmd_site_status(ctx: Context) -> None:
     a = ctx.args
-    receipt = ctx.sender.send(ctx.system.registry.functions.setStatus(a.site, STATUSES[a.status]))
-    print(f"site {a.site} is now {a.status}; tx {_tx(receipt)}")
+    _site(ctx, a.site)
+    fn = ctx.system.registry.functions.setStatus(a.site, STATUSES[a.status])
+    ctx.sender.simulate(fn)
+    ctx.confirm("Changing a site's Green List status", {"site": a.site, "status": a.status})
+    receipt = ctx.sender.send(fn)
+    ctx.emit(
+        "site.status/1",
+        {"site": _site_json(ctx, a.site), "transaction": _tx_json(receipt)},
+        f"site {a.site} is now {a.status}; tx {_tx(receipt)}",
+    )
 
 
 def cmd_site_show(ctx: Context) -> None:
-    registry = ctx.system.registry
-    if not 0 < ctx.args.site <= registry.functions.siteCount().call():
-        raise UserError(f"there is no site {ctx.args.site}")
-    beneficiary, wdpa, country, status, name, uri = registry.functions.site(ctx.args.site).call()
-    status_name = [k for k, v in STATUSES.items() if v == status][0]
-    print(
-        f"site {ctx.args.site}: {name} ({country.decode()}), WDPA {wdpa}, {status_name}, "
-        f"beneficiary {beneficiary}, {uri}"
+    from impact.errors import STATUS
+
+    site = _site(ctx, ctx.args.site)
+    beneficiary, wdpa, country, status, name, uri = site
+    ctx.emit(
+        "site.show/1",
+        {"site": _site_json(ctx, ctx.args.site, site)},
+        f"site {ctx.args.site}: {name} ({country.decode()}), WDPA {wdpa}, {STATUS[status]}, beneficiary "
+        f"{beneficiary}, metadata {uri or 'none'}",
     )
 
 
 def cmd_oracle_role(ctx: Context) -> None:
+    from impact.accounts import parse_address
+    from impact.errors import UserError
+    from impact.output import plural
+
     a = ctx.args
     oracle = parse_address(a.address, "oracle address")
     certifier = ctx.system.certifier
     role = certifier.functions.ORACLE_ROLE().call()
+    holds = certifier.functions.hasRole(role, oracle).call()
+    count, quorum = certifier.functions.oracleCount().call(), certifier.functions.quorum().call()
+    if a.action == "grant" and holds:
+        raise UserError(f"{oracle} is already an accredited oracle; nothing was sent", "already-oracle")
+    if a.action == "revoke":
+        if not holds:
+            raise UserError(f"{oracle} is not an accredited oracle; nothing was sent", "not-oracle")
+        if count - 1 < quorum:
+            fix = (
+                f"lower the quorum first (`impact oracle quorum {count - 1}`)"
+                if count > 1
+                else "grant another oracle first"
+            )
+            raise UserError(
+                f"revoking {oracle} would leave {plural(count - 1, 'oracle')}, fewer than the quorum of {quorum}, "
+                f"and no milestone could be certified: {fix}",
+                "below-quorum",
+            )
     fn = (certifier.functions.grantRole if a.action == "grant" else certifier.functions.revokeRole)(role, oracle)
+    ctx.sender.simulate(fn)
     ctx.confirm(f"{a.action.capitalize()}ing the oracle role", {"oracle": oracle})
     receipt = ctx.sender.send(fn)
     count = certifier.functions.oracleCount().call()
-    print(
-        f"oracle role {a.action}ed {'to' if a.action == 'grant' else 'from'} {oracle}; {count} oracles now; "
-        f"tx {_tx(receipt)}"
+    ctx.emit(
+        f"oracle.{a.action}/1",
+        {"oracle": oracle, "oracle_count": count, "quorum": quorum, "transaction": _tx_json(receipt)},
+        f"oracle role {a.action}ed {'to' if a.action == 'grant' else 'from'} {oracle}; {plural(count, 'oracle')} "
+        f"now, quorum {quorum}; tx {_tx(receipt)}",
     )
 
 
 def cmd_oracle_quorum(ctx: Context) -> None:
-    receipt = ctx.sender.send(ctx.system.certifier.functions.setQuorum(ctx.args.quorum))
-    print(f"quorum set to {ctx.args.quorum}; tx {_tx(receipt)}")
+    from impact.errors import UserError
+
+    certifier = ctx.system.certifier
+    previous = certifier.functions.quorum().call()
+    if ctx.args.quorum == previous:
+        raise UserError(f"the quorum is already {previous}; nothing was sent", "unchanged")
+    fn = certifier.functions.setQuorum(ctx.args.quorum)
+    ctx.sender.simulate(fn)
+    ctx.confirm("Setting the oracles' quorum", {"quorum": f"{previous} -> {ctx.args.quorum}"})
+    receipt = ctx.sender.send(fn)
+    ctx.emit(
+        "oracle.quorum/1",
+        {
+            "quorum": ctx.args.quorum,
+            "previous_quorum": previous,
+            "oracle_count": certifier.functions.oracleCount().call(),
+            "transaction": _tx_json(receipt),
+        },
+        f"quorum set to {ctx.args.quorum} (was {previous}); tx {_tx(receipt)}",
+    )
 
 
 def cmd_oracle_attest(ctx: Context) -> None:
+    from impact.errors import UserError
     from impact.evidence import ReportError, load_report
     from impact.oracle_commands import check_criterion
 
     a = ctx.args
     if a.report:
+        from impact.evidence import ReportError, load_report
+
         try:
             report = load_report(a.report)
             pool_id, milestone_id, evidence, uri = (
@@ -171,145 +290,268 @@ def cmd_oracle_attest(ctx: Context) -> None:
                 report.evidence_uri,
             )
         except ReportError as exc:
-            raise UserError(str(exc)) from None
+            raise UserError(str(exc), "bad-report") from None
         check_criterion(ctx, report, "refusing to attest it")
     else:
         if a.pool is None or a.milestone is None or not a.evidence_hash or not a.uri:
-            raise UserError("give --report R, or all of --pool, --milestone, --evidence-hash and --uri")
+            raise UserError("give --report R, or all of --pool, --milestone, --evidence-hash and --uri", "usage")
         pool_id, milestone_id, uri = a.pool, a.milestone, a.uri
         evidence = _bytes32(a.evidence_hash)
-    receipt = ctx.sender.send(ctx.system.certifier.functions.attest(pool_id, milestone_id, evidence, uri))
-    logs = ctx.system.pools.events.MilestoneCertified().process_receipt(receipt, errors=_DISCARD)
+    fn = ctx.system.certifier.functions.attest(pool_id, milestone_id, evidence, uri)
+    ctx.sender.simulate(fn)
+    ctx.confirm(
+        "Attesting a milestone", {"pool": pool_id, "milestone": milestone_id, "evidence": "0x" + evidence.hex()}
+    )
+    receipt = ctx.sender.send(fn)
+    logs = ctx.system.pools.events.MilestoneCertified().process_receipt(receipt, errors=_discard())
+    attested = ctx.system.certifier.events.OracleAttested().process_receipt(receipt, errors=_discard())
     outcome = "and CERTIFIED the milestone" if logs else "(quorum not reached yet)"
-    print(
+    ctx.emit(
+        "oracle.attest/1",
+        {
+            "pool_id": pool_id,
+            "milestone_id": milestone_id,
+            "evidence_hash": "0x" + evidence.hex(),
+            "evidence_uri": uri or None,
+            "oracle": ctx.signer.address,
+            "attestations": attested[0]["args"]["attestations"] if attested else None,
+            "certified": bool(logs),
+            "transaction": _tx_json(receipt),
+        },
         f"attested pool {pool_id} milestone {milestone_id} with evidence 0x{evidence.hex()} {outcome}; "
-        f"tx {_tx(receipt)}"
+        f"tx {_tx(receipt)}",
     )
 
 
 def cmd_pool_open(ctx: Context) -> None:
-    from impact.pool_spec import describe
+    from impact.errors import UserError
+    from impact.output import plural
+    from impact.pool_spec import SpecError, describe, load_pool_spec
 
     a = ctx.args
     try:
         spec = load_pool_spec(a.file)
     except SpecError as exc:
-        raise UserError(str(exc)) from None
+        raise UserError(str(exc), "bad-pool-file") from None
     site = ctx.system.site(a.site)
     if mismatch := spec.site.mismatch(a.site, site):
-        raise UserError(mismatch)
+        raise UserError(mismatch, "site-mismatch")
     asset = _asset_address(ctx, a.asset or spec.asset)
     decimals, symbol = ctx.system.asset_units(asset)
-    now = int(ctx.w3.eth.get_block("latest")["timestamp"])
     try:
-        params, milestones = spec.to_contract_args(a.site, asset, decimals, now, symbol)
+        params, milestones = spec.to_contract_args(a.site, asset, decimals, ctx.now(), symbol)
     except SpecError as exc:
-        raise UserError(str(exc)) from None
-    fn = ctx.system.pools.functions.openPool(params, milestones)
+        raise UserError(str(exc), "bad-pool-file") from None
+    from web3.exceptions import MismatchedABI, Web3ValidationError
+
+    try:
+        fn = ctx.system.pools.functions.openPool(params, milestones)
+    except (MismatchedABI, Web3ValidationError):
+        from impact.encoding import format_amount
+
+        raise UserError(
+            f"{a.file} has a value the contract cannot take: the price must be at most "
+            f"{format_amount(2**96 - 1, decimals, symbol)}, the goal and cap at most {2**64 - 1:,} tokens",
+            "bad-pool-file",
+        ) from None
     pool_id = ctx.sender.simulate(fn)
-    print("\n".join(describe(params, milestones, f"{spec.price} {symbol}", site["name"])))
-    ctx.confirm("Opening this pool", {})
+    # The echo of what will be sent; on stderr under --json, so that stdout stays one JSON document.
+    print("\n".join(describe(params, milestones, f"{spec.price} {symbol}", site["name"])), file=_echo(a))
+    ctx.confirm("Opening this pool", {"site": a.site, "asset": f"{symbol} ({asset})"})
     receipt = ctx.sender.send(fn)
-    count = len(milestones)
-    print(
-        f"pool {pool_id} opened for site {a.site}: {spec.price} {symbol} per token, {count} milestone"
-        f"{'s' if count != 1 else ''}; "
-        f"tx {_tx(receipt)}"
+    ctx.emit(
+        "pool.open/1",
+        {"pool": _pool_json(ctx, pool_id), "transaction": _tx_json(receipt)},
+        f"pool {pool_id} opened for site {a.site}: {spec.price} {symbol} per token, "
+        f"{plural(len(milestones), 'milestone')}; tx {_tx(receipt)}",
     )
 
 
 def cmd_pool_show(ctx: Context) -> None:
+    from impact.encoding import format_time
+    from impact.errors import FAILURE
+    from impact.output import plural
+
     info = ctx.system.pool(ctx.args.pool)
     money = lambda v: ctx.system.money(info["asset"], v)  # noqa: E731
-    print(
-        f"pool {ctx.args.pool}: site {info['siteId']}, price {money(info['price'])}, sold {info['tokensSold']}/"
-        f"{info['capTokens']} (goal {info['goalTokens']}), raised {money(info['raised'])}, released "
-        f"{money(info['released'])}, refunded {money(info['refunded'])}, escrow {money(info['escrow'])}, "
-        f"certified {info['certifiedCount']}/{info['milestoneCount']}"
+    state = f"FAILED ({FAILURE[info['failure']]})" if info["failure"] else _sale_state(ctx, info)
+    ctx.emit(
+        "pool.show/1",
+        {"pool": _pool_json(ctx, ctx.args.pool, info)},
+        f"pool {ctx.args.pool}: site {info['siteId']}, {state}, price {money(info['price'])}, sold "
+        f"{info['tokensSold']}/{info['capTokens']} (goal {info['goalTokens']}), sale "
+        f"{format_time(info['saleStart'])} to {format_time(info['saleEnd'])}, raised {money(info['raised'])}, "
+        f"released {money(info['released'])}, refunded {money(info['refunded'])}, escrow {money(info['escrow'])}, "
+        f"certified {info['certifiedCount']} of {plural(info['milestoneCount'], 'milestone')}",
     )
 
 
-def cmd_pool_admin(ctx: Context) -> None:
+def cmd_pool_pause(ctx: Context) -> None:
+    pools = ctx.system.pools
+    fn = getattr(pools.functions, ctx.args.action)()
+    ctx.sender.simulate(fn)
+    ctx.confirm(f"{ctx.args.action.capitalize()[:-1]}ing the pools", {"contract": pools.address})
+    receipt = ctx.sender.send(fn)
+    ctx.emit(
+        f"pool.{ctx.args.action}/1",
+        {"paused": ctx.args.action == "pause", "transaction": _tx_json(receipt)},
+        f"pools {ctx.args.action}d; tx {_tx(receipt)}",
+    )
+
+
+def cmd_pool_fail(ctx: Context) -> None:
+    from impact.errors import FAILURE, UserError
+    from impact.output import failure
+
     a = ctx.args
     pools = ctx.system.pools
-    if a.action in ("pause", "unpause"):
-        receipt = ctx.sender.send(getattr(pools.functions, a.action)())
-        print(f"pools {a.action}d; tx {_tx(receipt)}")
-    elif a.action == "fail":
-        ctx.system.pool(a.pool)
-        receipt = ctx.sender.send(pools.functions.fail(a.pool))
-        event = pools.events.PoolFailed().process_receipt(receipt, errors=_DISCARD)[0]
-        from impact.errors import FAILURE
-
-        print(f"pool {a.pool} failed ({FAILURE[event['args']['reason']]}); holders may refund; tx {_tx(receipt)}")
-    elif a.action == "release":
-        info = ctx.system.pool(a.pool)
-        receipt = ctx.sender.send(pools.functions.release(a.pool, a.milestone))
-        event = pools.events.TrancheReleased().process_receipt(receipt, errors=_DISCARD)[0]["args"]
-        how = "credited to" if event["credited"] else "paid to"
-        print(
-            f"pool {a.pool} milestone {a.milestone}: {ctx.system.money(info['asset'], event['amount'])} {how} "
-            f"{event['beneficiary']}; tx {_tx(receipt)}"
+    info = ctx.system.pool(a.pool)
+    if info["failure"]:
+        raise UserError(
+            f"pool {a.pool} has already failed ({FAILURE[info['failure']]}); its holders may refund with "
+            f"`impact refund --pool {a.pool}`",
+            "already-failed",
         )
+    fn = pools.functions.fail(a.pool)
+    ctx.sender.simulate(fn)
+    ctx.confirm("Failing a pool", {"pool": a.pool})
+    receipt = ctx.sender.send(fn)
+    reason = pools.events.PoolFailed().process_receipt(receipt, errors=_discard())[0]["args"]["reason"]
+    ctx.emit(
+        "pool.fail/1",
+        {"pool_id": a.pool, "failure": failure(reason), "transaction": _tx_json(receipt)},
+        f"pool {a.pool} failed ({FAILURE[reason]}); holders may refund with `impact refund --pool {a.pool}`; "
+        f"tx {_tx(receipt)}",
+    )
+
+
+def cmd_pool_release(ctx: Context) -> None:
+    from impact.output import money
+
+    a = ctx.args
+    pools = ctx.system.pools
+    info = ctx.system.pool(a.pool)
+    fn = pools.functions.release(a.pool, a.milestone)
+    ctx.sender.simulate(fn)
+    ctx.confirm("Releasing a tranche", {"pool": a.pool, "milestone": a.milestone})
+    receipt = ctx.sender.send(fn)
+    event = pools.events.TrancheReleased().process_receipt(receipt, errors=_discard())[0]["args"]
+    how = "credited to" if event["credited"] else "paid to"
+    ctx.emit(
+        "pool.release/1",
+        {
+            "pool_id": a.pool,
+            "milestone_id": a.milestone,
+            "amount": money(ctx.system, info["asset"], event["amount"]),
+            "beneficiary": event["beneficiary"],
+            "credited": bool(event["credited"]),
+            "transaction": _tx_json(receipt),
+        },
+        f"pool {a.pool} milestone {a.milestone}: {ctx.system.money(info['asset'], event['amount'])} {how} "
+        f"{event['beneficiary']}; tx {_tx(receipt)}",
+    )
 
 
 def cmd_buy(ctx: Context) -> None:
+    from impact.accounts import parse_address
+    from impact.errors import UserError
+    from impact.output import money, plural
+
     a = ctx.args
-    if a.tokens < 1:
-        raise UserError("--tokens must be at least 1")
     recipient = parse_address(a.recipient, "recipient address") if a.recipient else ctx.signer.address
     info = ctx.system.pool(a.pool)
+    buyer = ctx.signer.address
     pools = ctx.system.pools
     cost = a.tokens * info["price"]
     asset = info["asset"]
     fn = pools.functions.buy(a.pool, a.tokens, recipient)
-    if int(asset, 16) == 0:
-        balance = ctx.w3.eth.get_balance(ctx.signer.address)
-        if balance < cost:
-            raise UserError(
-                f"{ctx.signer.address} has {ctx.system.money(asset, balance)}, {ctx.system.money(asset, cost)} needed"
-            )
+    eth = int(asset, 16) == 0
+    token = None if eth else ctx.system.erc20(asset)
+    balance = ctx.w3.eth.get_balance(buyer) if eth else token.functions.balanceOf(buyer).call()
+    if balance < cost:
+        raise UserError(
+            f"{buyer} has {ctx.system.money(asset, balance)}, {ctx.system.money(asset, cost)} needed",
+            "insufficient-funds",
+        )
+    details = {"pool": a.pool, "tokens": a.tokens, "cost": ctx.system.money(asset, cost), "recipient": recipient}
+    approval = None
+    if eth:
         ctx.sender.simulate(fn, value=cost)
-        ctx.confirm("Buying impact tokens", {"pool": a.pool, "tokens": a.tokens, "cost": ctx.system.money(asset, cost)})
+        ctx.confirm("Buying impact tokens", details)
         receipt = ctx.sender.send(fn, value=cost)
     else:
-        token = ctx.system.erc20(asset)
-        balance = token.functions.balanceOf(ctx.signer.address).call()
-        if balance < cost:
-            raise UserError(
-                f"{ctx.signer.address} has {ctx.system.money(asset, balance)}, {ctx.system.money(asset, cost)} needed"
-            )
-        ctx.confirm("Buying impact tokens", {"pool": a.pool, "tokens": a.tokens, "cost": ctx.system.money(asset, cost)})
-        if token.functions.allowance(ctx.signer.address, pools.address).call() < cost:
-            ctx.sender.send(token.functions.approve(pools.address, cost))  # exactly what this purchase needs
+        ctx.confirm("Buying impact tokens", details)
+        if token.functions.allowance(buyer, pools.address).call() < cost:
+            approval = ctx.sender.send(token.functions.approve(pools.address, cost))  # exactly what this needs
         receipt = ctx.sender.send(fn)
-    event = pools.events.TokensPurchased().process_receipt(receipt, errors=_DISCARD)[0]["args"]
-    print(
-        f"bought {event['tokens']} tokens of pool {a.pool} for {ctx.system.money(asset, event['amountPaid'])}"
-        f"{'' if recipient == ctx.signer.address else f' for {recipient}'}; tx {_tx(receipt)}"
+    event = pools.events.TokensPurchased().process_receipt(receipt, errors=_discard())[0]["args"]
+    ctx.emit(
+        "buy/1",
+        {
+            "pool_id": a.pool,
+            "tokens": str(event["tokens"]),
+            "paid": money(ctx.system, asset, event["amountPaid"]),
+            "buyer": buyer,
+            "recipient": recipient,
+            "approval": _tx_json(approval) if approval else None,
+            "transaction": _tx_json(receipt),
+        },
+        f"bought {plural(event['tokens'], 'token')} of pool {a.pool} for {ctx.system.money(asset, event['amountPaid'])}"
+        f"{'' if recipient == buyer else f' for {recipient}'}; tx {_tx(receipt)}",
     )
 
 
 def cmd_refund(ctx: Context) -> None:
+    from impact.errors import FAILURE, UserError
+    from impact.output import money, plural
+
     a = ctx.args
     info = ctx.system.pool(a.pool)
     pools = ctx.system.pools
-    held = pools.functions.balanceOf(ctx.signer.address, a.pool).call()
+    holder = ctx.signer.address
+    held = pools.functions.balanceOf(holder, a.pool).call()
     tokens = held if a.tokens is None else a.tokens
-    if tokens < 1:
-        raise UserError(f"{ctx.signer.address} holds no tokens of pool {a.pool}")
+    if held < 1:
+        raise UserError(f"{holder} holds no tokens of pool {a.pool}", "no-tokens")
     if tokens > held:
-        raise UserError(f"{ctx.signer.address} holds {held} tokens of pool {a.pool}, not {tokens}")
-    receipt = ctx.sender.send(pools.functions.refund(a.pool, tokens))
-    event = pools.events.Refunded().process_receipt(receipt, errors=_DISCARD)[0]["args"]
-    print(
-        f"redeemed {event['tokens']} tokens of pool {a.pool} for {ctx.system.money(info['asset'], event['amount'])}; "
-        f"tx {_tx(receipt)}"
+        raise UserError(f"{holder} holds {plural(held, 'token')} of pool {a.pool}, not {tokens}", "too-many-tokens")
+    if not info["failure"]:
+        due = pools.functions.failureDue(a.pool).call()
+        if due:
+            raise UserError(
+                f"pool {a.pool} has not been failed yet, but it can be ({FAILURE[due]}): run "
+                f"`impact pool fail --pool {a.pool}` first, then refund",
+                "PoolsNotFailed",
+            )
+        raise UserError(
+            f"pool {a.pool} has not failed, so its tokens cannot be refunded ({_sale_state(ctx, info)})",
+            "PoolsNotFailed",
+        )
+    fn = pools.functions.refund(a.pool, tokens)
+    ctx.sender.simulate(fn)
+    ctx.confirm("Redeeming tokens of a failed pool", {"pool": a.pool, "tokens": tokens})
+    receipt = ctx.sender.send(fn)
+    event = pools.events.Refunded().process_receipt(receipt, errors=_discard())[0]["args"]
+    ctx.emit(
+        "refund/1",
+        {
+            "pool_id": a.pool,
+            "tokens": str(event["tokens"]),
+            "refunded": money(ctx.system, info["asset"], event["amount"]),
+            "holder": holder,
+            "transaction": _tx_json(receipt),
+        },
+        f"redeemed {plural(event['tokens'], 'token')} of pool {a.pool} for "
+        f"{ctx.system.money(info['asset'], event['amount'])}; tx {_tx(receipt)}",
     )
 
 
 def cmd_trace(ctx: Context) -> None:
+    import json
+    from dataclasses import asdict
+
     from impact import trace_report
+    from impact.accounts import parse_address
     from impact.index.cli import trace_source, unconfirmed_note
     from impact.trace import Tracer
 
@@ -317,14 +559,17 @@ def cmd_trace(ctx: Context) -> None:
     with trace_source(ctx, progress=not a.json and sys.stderr.isatty()) as source:
         tracer = Tracer(ctx.system, source)
         if a.investor:
-            result: Any = tracer.investor(parse_address(a.investor, "investor address"))
+            kind, result = "investor", tracer.investor(parse_address(a.investor, "investor address"))
             render: Callable[[Any], str] = trace_report.investor
         elif a.pool is not None:
-            result, render = tracer.pool(a.pool), trace_report.pool
+            kind, result, render = "pool", tracer.pool(a.pool), trace_report.pool
         else:
-            result, render = tracer.lot(a.token_lot), trace_report.lot
+            kind, result, render = "lot", tracer.lot(_tx_hash(a.token_lot)), trace_report.lot
         note = unconfirmed_note(source, result, a.confirmations)
-    print(json.dumps(asdict(result), indent=2, default=str) if a.json else render(result))
+    if a.json:  # the trace's own schema (version 1): the dataclasses as they are, plus its name
+        print(json.dumps({"schema": f"impact.trace.{kind}/1", **asdict(result)}, indent=2, default=str))
+    else:
+        print(render(result))
     if note:
         print(note, file=sys.stderr)
 
@@ -337,66 +582,205 @@ def cmd_tx(ctx: Context) -> None:
 
 def cmd_dev_fund(ctx: Context) -> None:
     """Local chains only: mint the mock stablecoin to an address (sample money for demos)."""
+    from impact.accounts import parse_address
+    from impact.encoding import format_amount
+    from impact.errors import UserError
+    from impact.output import money
+
     if ctx.net.live:
-        raise UserError("`dev fund` works only on a local development chain")
+        raise UserError("`dev fund` works only on a local development chain", "live-network")
     usdc = ctx.system.deployment.assets.get("USDC")
     if not usdc:
-        raise UserError("this deployment has no mock USDC: deploy with --mock-usdc")
+        raise UserError("this deployment has no mock USDC: deploy with --mock-usdc", "no-mock")
     to = parse_address(ctx.args.to, "address")
     token = ctx.system.erc20(usdc)
     decimals, symbol = ctx.system.asset_units(usdc)
     amount = _units(ctx.args.amount, decimals)
-    ctx.sender.send(token.functions.mint(to, amount))
-    print(f"minted {format_amount(amount, decimals, symbol)} (sample money) to {to}")
+    room = 2**256 - 1 - token.functions.totalSupply().call()
+    if amount > room:
+        raise UserError(
+            f"'{ctx.args.amount}' is too large: at most {format_amount(room, decimals, symbol)} can still be minted",
+            "too-large",
+        )
+    receipt = ctx.sender.send(token.functions.mint(to, amount))
+    ctx.emit(
+        "dev.fund/1",
+        {"to": to, "amount": money(ctx.system, usdc, amount), "transaction": _tx_json(receipt)},
+        f"minted {format_amount(amount, decimals, symbol)} (sample money) to {to}; tx {_tx(receipt)}",
+    )
+
+
+def cmd_dev_advance(ctx: Context) -> None:
+    """Local chains only: move the chain's clock forward and mine a block (to end a sale, pass a deadline)."""
+    from impact.encoding import format_time
+    from impact.errors import UserError
+    from impact.output import time
+
+    if ctx.net.live:
+        raise UserError("`dev advance` works only on a local development chain", "live-network")
+    seconds = ctx.args.seconds if ctx.args.seconds is not None else round(ctx.args.days * 86_400)
+    ctx.w3.provider.make_request("evm_increaseTime", [seconds])
+    ctx.w3.provider.make_request("evm_mine", [])
+    block = ctx.w3.eth.get_block("latest")
+    ctx.emit(
+        "dev.advance/1",
+        {"seconds": seconds, "block": {"number": block["number"], "time": time(block["timestamp"])}},
+        f"the chain's clock moved {seconds:,} s forward: block {block['number']} is at "
+        f"{format_time(block['timestamp'])}",
+    )
 
 
 # ------------------------------------------------------------------------------------------------------------------
 # Helpers
 # ------------------------------------------------------------------------------------------------------------------
 
-_DISCARD = __import__("web3.logs", fromlist=["DISCARD"]).DISCARD
+
+def _discard() -> Any:
+    from web3.logs import DISCARD
+
+    return DISCARD
 
 
 def _tx(receipt: Any) -> str:
     return "0x" + bytes(receipt["transactionHash"]).hex()
 
 
+def _tx_json(receipt: Any) -> dict[str, Any]:
+    from impact.output import transaction
+
+    return transaction(receipt)
+
+
+def _tx_hash(value: str) -> str:
+    from impact.errors import UserError
+
+    raw = value.removeprefix("0x")
+    if len(raw) != 64 or any(c not in "0123456789abcdefABCDEF" for c in raw):
+        raise UserError(f"'{value}' is not a transaction hash (0x and 64 hex digits)", "bad-value")
+    return "0x" + raw.lower()
+
+
+def _site(ctx: Context, site_id: int) -> tuple:
+    from impact.errors import UserError
+
+    count = ctx.system.registry.functions.siteCount().call()
+    if not 0 < site_id <= count:
+        raise UserError(f"there is no site {site_id} (this deployment has {count})", "RegistryUnknownSite")
+    return tuple(ctx.system.registry.functions.site(site_id).call())
+
+
+def _site_json(ctx: Context, site_id: int, site: tuple | None = None) -> dict[str, Any]:
+    from impact.output import nothing, status
+
+    beneficiary, wdpa, country, state, name, uri = site or _site(ctx, site_id)
+    return {
+        "id": site_id,
+        "name": name,
+        "country": bytes(country).decode("ascii", errors="replace"),
+        "wdpa_id": wdpa,
+        "status": status(state),
+        "beneficiary": beneficiary,
+        "metadata_uri": nothing(uri),
+    }
+
+
+def _sale_state(ctx: Context, info: dict[str, Any]) -> str:
+    from impact.encoding import format_time
+
+    now = ctx.now()
+    if now < info["saleStart"]:
+        return f"sale opens {format_time(info['saleStart'])}"
+    if now <= info["saleEnd"] and info["tokensSold"] < info["capTokens"]:
+        return f"selling until {format_time(info['saleEnd'])}"
+    reached = "goal reached" if info["tokensSold"] >= info["goalTokens"] else "goal NOT reached"
+    return f"sale closed, {reached}"
+
+
+def _pool_json(ctx: Context, pool_id: int, info: dict[str, Any] | None = None) -> dict[str, Any]:
+    from impact.encoding import from_bytes32
+    from impact.output import failure, money, nothing, quantity, time
+
+    info = info or ctx.system.pool(pool_id)
+    pools = ctx.system.pools
+    asset = info["asset"]
+    decimals, symbol = ctx.system.asset_units(asset)
+    milestones = []
+    for m in range(info["milestoneCount"]):
+        ref, _desc_hash, desc_uri, share, deadline, certified, released, evidence, tranche = pools.functions.milestone(
+            pool_id, m
+        ).call()
+        milestones.append(
+            {
+                "id": m,
+                "standard_ref": from_bytes32(ref),
+                "description_uri": nothing(desc_uri),
+                "share_bps": share,
+                "deadline": time(deadline),
+                "certified": certified,
+                "released": released,
+                "evidence_hash": nothing("0x" + bytes(evidence).hex()),
+                "tranche": money(ctx.system, asset, tranche),
+            }
+        )
+    return {
+        "id": pool_id,
+        "site_id": info["siteId"],
+        "asset": {"address": ctx.w3.to_checksum_address(asset), "symbol": symbol, "decimals": decimals},
+        "price": money(ctx.system, asset, info["price"]),
+        "goal_tokens": quantity(info["goalTokens"]),
+        "cap_tokens": quantity(info["capTokens"]),
+        "tokens_sold": quantity(info["tokensSold"]),
+        "supply": quantity(info["supply"]),
+        "sale": {"start": time(info["saleStart"]), "end": time(info["saleEnd"]), "state": _sale_state(ctx, info)},
+        "raised": money(ctx.system, asset, info["raised"]),
+        "released": money(ctx.system, asset, info["released"]),
+        "refunded": money(ctx.system, asset, info["refunded"]),
+        "escrow": money(ctx.system, asset, info["escrow"]),
+        "certified_count": info["certifiedCount"],
+        "failure": failure(info["failure"]),
+        "milestones": milestones,
+    }
+
+
 def _bytes32(value: str) -> bytes:
+    from impact.errors import UserError
+
     try:
         raw = bytes.fromhex(value.removeprefix("0x"))
     except ValueError:
-        raise UserError(f"'{value}' is not a hex value") from None
+        raise UserError(f"'{value}' is not a hex value", "bad-value") from None
     if len(raw) != 32:
-        raise UserError(f"'{value}' is not 32 bytes")
+        raise UserError(f"'{value}' is not 32 bytes", "bad-value")
     return raw
 
 
 def _units(text: str, decimals: int) -> int:
+    from decimal import Decimal, InvalidOperation
+
+    from impact.errors import UserError
+
     try:
         value = Decimal(text) * (Decimal(10) ** decimals)
     except InvalidOperation:
-        raise UserError(f"'{text}' is not an amount") from None
-    if value != value.to_integral_value() or value <= 0:
-        raise UserError(f"'{text}' is not a positive amount with at most {decimals} decimals")
+        raise UserError(f"'{text}' is not an amount", "bad-value") from None
+    if not value.is_finite() or value != value.to_integral_value() or value <= 0:
+        raise UserError(f"'{text}' is not a positive amount with at most {decimals} decimals", "bad-value")
     return int(value)
 
 
 def _asset_address(ctx: Context, asset: str) -> str:
+    from impact.accounts import parse_address
+    from impact.errors import UserError
+    from impact.system import ETH
+
     if asset.upper() == "ETH":
         return ETH
     if asset in ctx.system.deployment.assets:
         return ctx.system.deployment.assets[asset]
     address = parse_address(asset, "asset (ETH, a known symbol, or an ERC-20 address)")
     if not ctx.w3.eth.get_code(address):
-        raise UserError(f"{address} is not a contract, so it cannot be an ERC-20 asset")
+        raise UserError(f"{address} is not a contract, so it cannot be an ERC-20 asset", "bad-asset")
     return address
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must not be negative")
-    return value
 
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -404,111 +788,195 @@ def _positive(text: str) -> int:
 # ------------------------------------------------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--network",
-        default="development",
-        help="Brownie network id (default: development, a local node on 127.0.0.1:8545)",
-    )
-    common.add_argument("--rpc-url", help="talk to this node instead of the network's configured URL")
-    common.add_argument(
-        "--account",
-        help="keystore account NAME, env[:VAR] for a private key (default $PRIVATE_KEY), "
-        "or dev:N for a local node's unlocked account",
-    )
-    common.add_argument("--confirmations", type=int, default=2, help="blocks to wait for on a live network (default 2)")
-    common.add_argument("--yes", action="store_true", help="do not ask for confirmation on a live network")
+def _echo(args: Any) -> Any:
+    return sys.stderr if getattr(args, "json", False) else sys.stdout
 
-    parser = argparse.ArgumentParser(prog="impact", description="Green List impact finance: pools, tokens, trace.")
+
+def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
+    from impact import __version__
+    from impact.argtypes import UINT32_MAX, UINT48_MAX, country, positive_number, text, whole
+
+    class Parser(argparse.ArgumentParser):
+        """argparse, but a bad command line is one line too (argparse prints the usage first)."""
+
+        def error(self, message: str) -> None:  # type: ignore[override]
+            self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
+
+    def connection(parser: argparse.ArgumentParser, default: Any) -> None:
+        """The options of every command, accepted before and after the command's name."""
+        group = parser.add_argument_group("node")
+        group.add_argument(
+            "--network",
+            metavar="NAME",
+            default=default(None),
+            help="a Brownie network id, see `brownie networks list` (default: $ETH_RPC_URL if it is set, else "
+            "development, a local node on 127.0.0.1:8545; start one with `make node`)",
+        )
+        group.add_argument(
+            "--rpc-url",
+            metavar="URL",
+            default=default(None),
+            help="talk to the node at URL (default: the network's configured URL, or $ETH_RPC_URL)",
+        )
+        group.add_argument(
+            "--timeout",
+            metavar="S",
+            type=positive_number,
+            default=default(10.0),
+            help="seconds to wait for each answer from the node before giving up (default: 10)",
+        )
+
+    common = Parser(add_help=False)
+    connection(common, lambda _: argparse.SUPPRESS)  # so that a value given before the command is kept
+    output = Parser(add_help=False)
+    output.add_argument("--json", action="store_true", help="print a JSON document (docs/formats.md), not sentences")
+    account = Parser(add_help=False)
+    account.add_argument(
+        "--account",
+        help="keystore account NAME (~/.brownie/accounts/NAME.json), env:VAR for a private key in $VAR, or dev:N "
+        "for a local node's unlocked account N (default: env, the key in $PRIVATE_KEY or ./.env)",
+    )
+    sending = Parser(add_help=False)
+    sending.add_argument(
+        "--confirmations",
+        type=whole(1),
+        default=2,
+        metavar="N",
+        help="blocks to wait for on a live network (default: 2; 1 on a local chain)",
+    )
+    sending.add_argument(
+        "--yes", action="store_true", help="do not ask before sending on a live network (default: ask)"
+    )
+    parents = {
+        READ: [common, output],
+        SIGN: [common, output, account],
+        WATCH: [common, account],
+        SEND: [common, output, account, sending],
+    }
+
+    parser = Parser(
+        prog="impact",
+        description="Green List impact finance: sites, escrowed funding pools, impact tokens, certified "
+        "milestones, and a trace of what the money did.",
+        epilog="Every command has --help. Node options may come before or after the command.",
+    )
+    parser.add_argument("--version", action="version", version=f"impact {__version__}")
+    connection(parser, lambda value: value)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name: str, help_: str, handler: Callable[[Context], None], sub=commands) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_, description=help_, parents=[common])
-        p.set_defaults(handler=handler)
+    def command(
+        name: str, help_: str, handler: Callable[[Context], None], sub: Any = commands, kind: str = SEND
+    ) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_, parents=parents[kind])
+        p.set_defaults(handler=handler, kind=kind)
         return p
 
+    def group(name: str, help_: str) -> Any:
+        p = commands.add_parser(name, help=help_, description=help_)
+        return p.add_subparsers(dest=f"{name}_command", required=True, metavar="ACTION")
+
+    pool_id = whole(1)
+    site_id = whole(1)
+
     p = command("deploy", "deploy the registry, the pools and the certifier, and record them", cmd_deploy)
-    p.add_argument("--oracles", required=True, help="comma-separated oracle addresses")
-    p.add_argument("--quorum", type=int, default=2, help="oracles that must agree (default 2)")
-    p.add_argument("--admin-delay", type=int, default=0, help="seconds a default-admin transfer must wait")
-    p.add_argument("--mock-usdc", action="store_true", help="also deploy a mock USDC for local demos")
-
-    site = commands.add_parser("site", help="register sites and change their Green List status")
-    site_commands = site.add_subparsers(dest="site_command", required=True, metavar="ACTION")
-    p = command("register", "register a protected area", cmd_site_register, site_commands)
-    p.add_argument("--name", required=True)
-    p.add_argument("--country", required=True, help="ISO 3166-1 alpha-2 code, e.g. CN")
-    p.add_argument("--wdpa", type=int, required=True, help="World Database on Protected Areas id")
-    p.add_argument("--uri", default="", help="metadata URI")
-    p.add_argument("--beneficiary", required=True, help="the site manager's wallet")
-    p = command("status", "change a site's Green List status", cmd_site_status, site_commands)
-    p.add_argument("--site", type=int, required=True)
-    p.add_argument("--status", required=True, choices=sorted(STATUSES))
-    p = command("show", "show a site", cmd_site_show, site_commands)
-    p.add_argument("--site", type=int, required=True)
-
-    pool = commands.add_parser("pool", help="open, show, pause, release, fail pools")
-    pool_commands = pool.add_subparsers(dest="pool_command", required=True, metavar="ACTION")
-    p = command("open", "open a pool from a YAML/JSON description", cmd_pool_open, pool_commands)
-    p.add_argument("--file", required=True, type=Path)
-    p.add_argument("--site", type=int, required=True)
-    p.add_argument("--asset", help="ETH, USDC (the deployment's mock) or an ERC-20 address; overrides the file")
-    p = command("show", "a pool's state and escrow accounting", cmd_pool_show, pool_commands)
-    p.add_argument("--pool", type=int, required=True)
-    for action, help_ in (("pause", "stop buying, certifying and releasing"), ("unpause", "lift the pause")):
-        command(action, help_, cmd_pool_admin, pool_commands).set_defaults(action=action)
-    p = command("release", "release a certified milestone's tranche to the site", cmd_pool_admin, pool_commands)
-    p.set_defaults(action="release")
-    p.add_argument("--pool", type=int, required=True)
-    p.add_argument("--milestone", type=int, required=True)
-    p = command("fail", "fail a pool whose goal, deadline or site failed", cmd_pool_admin, pool_commands)
-    p.set_defaults(action="fail")
-    p.add_argument("--pool", type=int, required=True)
-
-    oracle = commands.add_parser("oracle", help="accredit oracles, set the quorum, attest, sign, relay, watch")
-    oracle_commands = oracle.add_subparsers(dest="oracle_command", required=True, metavar="ACTION")
-    for action in ("grant", "revoke"):
-        p = command(action, f"{action} the oracle role", cmd_oracle_role, oracle_commands)
-        p.set_defaults(action=action)
-        p.add_argument("address")
-    p = command("quorum", "set how many oracles must agree", cmd_oracle_quorum, oracle_commands)
-    p.add_argument("quorum", type=int)
-    p = command(
-        "attest", "attest a milestone on chain from the oracle's own account", cmd_oracle_attest, oracle_commands
+    p.add_argument("--oracles", required=True, metavar="A,B,C", help="comma-separated oracle addresses (required)")
+    p.add_argument("--quorum", type=whole(1), default=2, metavar="M", help="oracles that must agree (default: 2)")
+    p.add_argument(
+        "--admin-delay",
+        type=whole(0, UINT48_MAX),
+        default=0,
+        metavar="S",
+        help="seconds a transfer of the default admin role must wait (default: 0)",
     )
-    p.add_argument("--report", type=Path, help="assessment report (YAML/JSON); its files give the evidence hash")
-    p.add_argument("--pool", type=int)
-    p.add_argument("--milestone", type=int)
-    p.add_argument("--evidence-hash")
-    p.add_argument("--uri")
-    _add_oracle_signature_commands(command, oracle_commands)
+    p.add_argument("--mock-usdc", action="store_true", help="also deploy a mock USDC for local demos (default: no)")
+
+    site = group("site", "register sites, change and show their Green List status")
+    p = command("register", "register a protected area", cmd_site_register, site)
+    p.add_argument("--name", required=True, type=text("--name"), help="the site's name (required)")
+    p.add_argument("--country", required=True, type=country, help="ISO 3166-1 alpha-2 code, e.g. CN (required)")
+    p.add_argument(
+        "--wdpa",
+        type=whole(1, UINT32_MAX),
+        required=True,
+        metavar="ID",
+        help="the site's World Database on Protected Areas id (required)",
+    )
+    p.add_argument("--uri", default="", help="where the site's documentation lives (default: none)")
+    p.add_argument("--beneficiary", required=True, metavar="ADDRESS", help="the site manager's wallet (required)")
+    p = command("status", "change a site's Green List status", cmd_site_status, site)
+    p.add_argument("--site", type=site_id, required=True, metavar="N", help="the site (required)")
+    p.add_argument("--status", required=True, choices=sorted(STATUSES), help="the new status (required)")
+    p = command("show", "show a site", cmd_site_show, site, kind=READ)
+    p.add_argument("--site", type=site_id, required=True, metavar="N", help="the site (required)")
+
+    pool = group("pool", "open, show, pause, release, fail pools")
+    p = command("open", "open a pool from a YAML/JSON description", cmd_pool_open, pool)
+    p.add_argument(
+        "--file", required=True, metavar="F", help="the pool description, e.g. samples/xianju-pool.yaml (required)"
+    )
+    p.add_argument("--site", type=site_id, required=True, metavar="N", help="the site the pool funds (required)")
+    p.add_argument(
+        "--asset", help="ETH, USDC (the deployment's mock) or an ERC-20 address (default: the file's pool.asset)"
+    )
+    p = command("show", "a pool's state, milestones and escrow accounting", cmd_pool_show, pool, kind=READ)
+    p.add_argument("--pool", type=pool_id, required=True, metavar="P", help="the pool (required)")
+    for action, help_ in (("pause", "stop buying, certifying and releasing"), ("unpause", "lift the pause")):
+        command(action, help_, cmd_pool_pause, pool).set_defaults(action=action)
+    p = command("release", "release a certified milestone's tranche to the site", cmd_pool_release, pool)
+    p.add_argument("--pool", type=pool_id, required=True, metavar="P", help="the pool (required)")
+    p.add_argument("--milestone", type=whole(0), required=True, metavar="K", help="the milestone, from 0 (required)")
+    p = command("fail", "fail a pool whose goal, deadline or site failed", cmd_pool_fail, pool)
+    p.add_argument("--pool", type=pool_id, required=True, metavar="P", help="the pool (required)")
+
+    oracle = group("oracle", "accredit oracles, set the quorum, attest, sign, relay, watch")
+    for action in ("grant", "revoke"):
+        p = command(action, f"{action} the oracle role", cmd_oracle_role, oracle)
+        p.set_defaults(action=action)
+        p.add_argument("address", help="the oracle's address")
+    p = command("quorum", "set how many oracles must agree", cmd_oracle_quorum, oracle)
+    p.add_argument("quorum", type=whole(1), help="the new quorum, from 1 to the number of oracles")
+    p = command("attest", "attest a milestone on chain from the oracle's own account", cmd_oracle_attest, oracle)
+    p.add_argument(
+        "--report",
+        metavar="R",
+        help="assessment report (YAML/JSON); its files give the evidence hash (default: none, "
+        "then give --pool, --milestone, --evidence-hash and --uri)",
+    )
+    p.add_argument("--pool", type=pool_id, metavar="P", help="the pool (default: the report's)")
+    p.add_argument("--milestone", type=whole(0), metavar="K", help="the milestone (default: the report's)")
+    p.add_argument("--evidence-hash", metavar="0x…", help="32-byte evidence hash (default: the report's)")
+    p.add_argument("--uri", help="where the evidence lives (default: the report's evidence_uri)")
+    _add_oracle_signature_commands(command, oracle)
 
     p = command("buy", "buy impact tokens of a pool", cmd_buy)
-    p.add_argument("--pool", type=int, required=True)
-    p.add_argument("--tokens", type=int, required=True)
-    p.add_argument("--recipient", help="mint the tokens to this address instead")
+    p.add_argument("--pool", type=pool_id, required=True, metavar="P", help="the pool (required)")
+    p.add_argument("--tokens", type=whole(1), required=True, metavar="N", help="how many tokens (required)")
+    p.add_argument("--recipient", metavar="ADDRESS", help="mint the tokens to this address (default: yourself)")
 
-    p = command("trace", "trace an investor's money, a pool, or one purchase's tokens", cmd_trace)
+    p = command("trace", "trace an investor's money, a pool, or one purchase's tokens", cmd_trace, kind=READ)
     target = p.add_mutually_exclusive_group(required=True)
-    target.add_argument("--investor")
-    target.add_argument("--pool", type=int)
-    target.add_argument("--token-lot", metavar="TX", help="a purchase's transaction hash")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    target.add_argument("--investor", metavar="ADDRESS", help="an investor's story (one of the three is required)")
+    target.add_argument("--pool", type=pool_id, metavar="P", help="a pool's story, the site's view")
+    target.add_argument("--token-lot", metavar="TX", help="follow one purchase's tokens: its transaction hash")
     _add_index_commands(command, commands, trace=p)
 
-    p = command("tx", "show whether a transaction is pending, succeeded or reverted", cmd_tx)
+    p = command("tx", "show whether a transaction is pending, succeeded or reverted", cmd_tx, kind=READ)
     p.add_argument("hash", help="the transaction hash (0x…)")
 
     p = command("refund", "redeem tokens of a failed pool", cmd_refund)
-    p.add_argument("--pool", type=int, required=True)
-    p.add_argument("--tokens", type=_positive, help="how many (default: all you hold)")
+    p.add_argument("--pool", type=pool_id, required=True, metavar="P", help="the pool (required)")
+    p.add_argument("--tokens", type=whole(1), metavar="N", help="how many (default: all you hold)")
 
-    dev = commands.add_parser("dev", help="local-chain helpers for demos")
-    dev_commands = dev.add_subparsers(dest="dev_command", required=True, metavar="ACTION")
-    p = command("fund", "mint the deployment's mock USDC (sample money)", cmd_dev_fund, dev_commands)
-    p.add_argument("--to", required=True)
-    p.add_argument("--amount", required=True)
+    dev = group("dev", "local-chain helpers for demos and trying things by hand")
+    p = command("fund", "mint the deployment's mock USDC (sample money)", cmd_dev_fund, dev)
+    p.add_argument("--to", required=True, metavar="ADDRESS", help="who gets it (required)")
+    p.add_argument("--amount", required=True, metavar="X", help="how much, in USDC, e.g. 1000 or 0.5 (required)")
+    p = command("advance", "move a local chain's clock forward and mine a block", cmd_dev_advance, dev, kind=READ)
+    how_long = p.add_mutually_exclusive_group(required=True)
+    how_long.add_argument("--days", type=positive_number, metavar="D", help="days to move forward (or --seconds)")
+    how_long.add_argument("--seconds", type=whole(1), metavar="S", help="seconds to move forward (or --days)")
     return parser
 
 
@@ -516,7 +984,15 @@ def _add_oracle_signature_commands(command: Callable[..., argparse.ArgumentParse
     """EIP-712 sub-commands: sign, submit, watch, verify-evidence (see impact.oracle_commands)."""
     from impact import oracle_commands
 
-    oracle_commands.register(command, sub)
+    def oracle_command(name: str, help_: str, handler: Callable[[Context], None], sub_: Any) -> Any:
+        return command(name, help_, handler, sub_, kind=ORACLE_KINDS.get(name, SEND))
+
+    oracle_commands.register(oracle_command, sub)
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Running a command: one line for every failure
+# ------------------------------------------------------------------------------------------------------------------
 
 
 def _add_index_commands(command: Callable[..., argparse.ArgumentParser], sub: Any, trace: Any) -> None:
@@ -524,21 +1000,124 @@ def _add_index_commands(command: Callable[..., argparse.ArgumentParser], sub: An
     from impact.index import cli as index_cli
 
     index_cli.add_trace_options(trace)
-    index_cli.register(command, sub)
+    index_cli.register(command, sub, READ)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Runs `impact`; returns the exit code. Nothing a user can do makes it print a traceback."""
     try:
-        args.handler(Context(args))
-    except (UserError, ArtifactError) as exc:
-        print("error: " + " ".join(str(exc).split()), file=sys.stderr)  # always one line
-        return 1
-    except KeyboardInterrupt as exc:
-        print(f"error: {str(exc) or 'interrupted'}", file=sys.stderr)  # names a transaction already sent (impact.tx)
+        return _main(argv)
+    except KeyboardInterrupt as exc:  # at any moment; an Interrupted names a transaction already sent (impact.tx)
+        print(f"error: {str(exc) or 'interrupted'}", file=sys.stderr)
+        _forget_the_interrupt()
         return 130
-    return 0
+    except BrokenPipeError:  # the reader went away (`impact … | head`): say nothing more, as `cat` would
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    import os
+
+    args = build_parser().parse_args(argv)
+    ctx: Context | None = None
+    try:
+        ctx = Context(args)
+        if args.kind != READ:
+            ctx.header(args.kind)
+        args.handler(ctx)
+        return 0
+    except (KeyboardInterrupt, BrokenPipeError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - every failure becomes one line; IMPACT_DEBUG=1 shows the traceback
+        if _caused_by_interrupt(exc):  # e.g. Ctrl-C while a class was being built: Python wraps it
+            raise KeyboardInterrupt from None
+        if os.environ.get("IMPACT_DEBUG"):
+            raise
+        error = _as_user_error(exc, ctx.net if ctx else None)
+    if error.code == "interrupted":
+        code = 130
+    else:
+        code = 1
+    _report(error, getattr(args, "json", False))
+    return code
+
+
+def _caused_by_interrupt(exc: BaseException) -> bool:
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+def _forget_the_interrupt() -> None:
+    """CPython (3.11) remembers a KeyboardInterrupt that passed through code run by `exec` of a string (as happens
+    while modules are imported: dataclasses and namedtuples build their methods that way) even when it was caught,
+    and then ends the process by SIGINT instead of with our exit code. Running a trivial `exec` resets that flag."""
+    exec("pass")  # noqa: S102 - a constant
+
+
+def _report(error: Any, as_json: bool) -> None:
+    message = " ".join(str(error).split())  # always one line
+    if as_json:
+        import json
+
+        document = {"schema": "impact.error/1", "error": {"code": error.code, "message": message}}
+        print(json.dumps(document, indent=2))
+    print("error: " + message, file=sys.stderr)
+
+
+def _as_user_error(exc: Exception, net: Network | None) -> Any:
+    """The one sentence for any failure: the user's, the chain's, the node's, or (never, we hope) ours."""
+    from impact.artifacts import ArtifactError
+    from impact.errors import UserError, contract_error
+
+    if isinstance(exc, UserError):
+        return exc
+    if isinstance(exc, ArtifactError):
+        return UserError(str(exc), "not-compiled")
+
+    import requests
+    from web3.exceptions import (
+        ContractCustomError,
+        ContractLogicError,
+        MismatchedABI,
+        Web3RPCError,
+        Web3ValidationError,
+    )
+
+    if isinstance(exc, ContractCustomError | ContractLogicError):
+        return contract_error(exc)
+    if isinstance(exc, requests.exceptions.RequestException | ConnectionError | TimeoutError | Web3RPCError):
+        if net is not None:
+            from impact.network import node_error
+
+            return node_error(exc, net)
+        return UserError(f"the node failed: {' '.join(str(exc).split())}", "node-error")
+    if isinstance(exc, MismatchedABI | Web3ValidationError | OverflowError):
+        return UserError(
+            "a value given does not fit the contract's parameters (a number too large or below zero, or text where "
+            "a number belongs): check the command's values and files",
+            "bad-value",
+        )
+    if isinstance(exc, OSError):
+        where = f": {exc.filename}" if exc.filename else ""
+        return UserError(f"{exc.strerror or exc}{where}", "os-error")
+    return UserError(
+        f"unexpected {type(exc).__name__}: {_first_line(exc)} (a bug in impact: please report it; IMPACT_DEBUG=1 "
+        "shows the traceback)",
+        "internal",
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
 
 
 if __name__ == "__main__":

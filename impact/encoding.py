@@ -24,9 +24,11 @@ def from_bytes32(value: bytes | str) -> str:
 
 def format_amount(amount: int, decimals: int, symbol: str) -> str:
     """`amount` base units as a human figure, e.g. 1500000000 with 6 decimals -> '1,500 USDC'."""
-    whole, fraction = divmod(abs(amount), 10**decimals)  # exact at any size (Decimal division rounds at 28 digits)
-    digits = f"{fraction:0{decimals}d}".rstrip("0") if decimals else ""
-    text = ("-" if amount < 0 else "") + f"{whole:,}" + (f".{digits}" if digits else "")
+    # Integer arithmetic: a Decimal division would round amounts of more than 28 digits.
+    whole, fraction = divmod(abs(amount), 10**decimals)
+    text = f"{'-' if amount < 0 else ''}{whole:,}"
+    if fraction:
+        text += "." + f"{fraction:0{decimals}d}".rstrip("0")
     return f"{text} {symbol}"
 
 

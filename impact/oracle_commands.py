@@ -9,11 +9,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from impact import certification
-from impact.accounts import parse_address
+from impact.argtypes import positive_number
 from impact.encoding import format_iso
 from impact.errors import UserError, explain_exception
 from impact.evidence import AssessmentReport, ReportError, criterion_mismatch, load_report, signature_deadline
+
+# web3 and eth-account are imported by the commands that use them, not when the parser is built: `impact --help`
+# must stay quick.
 
 
 def _tx(receipt: Any) -> str:
@@ -22,23 +24,33 @@ def _tx(receipt: Any) -> str:
 
 def register(command: Callable[..., Any], sub: Any) -> None:
     p = command("sign", "validate a report against the chain and sign its certification (EIP-712)", cmd_sign, sub)
-    p.add_argument("--report", type=Path, required=True)
+    p.add_argument("--report", type=Path, required=True, metavar="R", help="the assessment report (required)")
     p.add_argument(
         "--deadline",
+        metavar="T",
         help="last moment the signature may be relayed, ISO 8601 UTC (2027-03-01T00:00:00Z, or 2027-03-01 for the "
-        "end of that day); overrides the report's `deadline`. Every oracle must sign the same one",
+        "end of that day); overrides the report's `deadline`. Every oracle must sign the same one "
+        "(default: the report's)",
     )
-    p.add_argument("--out", type=Path, help="signature file (default: next to the report)")
+    p.add_argument(
+        "--out", type=Path, metavar="F", help="signature file (default: signature-ADDRESS.json next to the report)"
+    )
 
     p = command("submit", "relay oracles' signatures in one transaction (any funded account)", cmd_submit, sub)
-    p.add_argument("--report", type=Path, required=True)
-    p.add_argument("--signatures", type=Path, nargs="+", required=True)
+    p.add_argument("--report", type=Path, required=True, metavar="R", help="the assessment report (required)")
+    p.add_argument(
+        "--signatures", type=Path, nargs="+", required=True, metavar="S", help="the oracles' signature files (required)"
+    )
 
     p = command("watch", "run the oracle service on an inbox of reports", cmd_watch, sub)
-    p.add_argument("--inbox", type=Path, required=True)
-    p.add_argument("--mode", choices=("sign", "attest"), default="attest")
+    p.add_argument("--inbox", type=Path, required=True, metavar="DIR", help="the folder reports arrive in (required)")
+    p.add_argument(
+        "--mode", choices=("sign", "attest"), default="attest", help="attest on chain, or sign (default: attest)"
+    )
     p.add_argument("--journal", type=Path, help="SQLite journal (default: INBOX/.journal.sqlite)")
-    p.add_argument("--poll", type=float, default=2.0, help="seconds between scans of the inbox")
+    p.add_argument(
+        "--poll", type=positive_number, default=2.0, metavar="S", help="seconds between scans of the inbox (default: 2)"
+    )
     p.add_argument("--once", action="store_true", help="process the inbox once and exit")
 
     p = command(
@@ -47,7 +59,7 @@ def register(command: Callable[..., Any], sub: Any) -> None:
         cmd_verify_evidence,
         sub,
     )
-    p.add_argument("--report", type=Path, required=True)
+    p.add_argument("--report", type=Path, required=True, metavar="R", help="the assessment report (required)")
 
 
 def _report(path: Path) -> AssessmentReport:
@@ -55,7 +67,7 @@ def _report(path: Path) -> AssessmentReport:
         report = load_report(path)
         report.evidence_hash()  # reads every file now, so a missing one is reported before anything else
     except ReportError as exc:
-        raise UserError(str(exc)) from None
+        raise UserError(str(exc), "bad-report") from None
     return report
 
 
@@ -88,6 +100,8 @@ def _check_certifiable(ctx: Any, report: AssessmentReport) -> None:
 
 
 def cmd_sign(ctx: Any) -> None:
+    from impact import certification
+
     a = ctx.args
     report = _report(a.report)
     check_criterion(ctx, report, "refusing to sign it")
@@ -105,14 +119,17 @@ def cmd_sign(ctx: Any) -> None:
     )
     signature = certification.sign(claim, ctx.w3.eth.chain_id, certifier.address, key.key)
     out = a.out or report.folder / f"signature-{key.address}.json"
-    out.write_text(json.dumps(_signature_file(ctx, claim, key.address, signature), indent=2) + "\n")
-    print(
+    document = _signature_file(ctx, claim, key.address, signature)
+    out.write_text(json.dumps(document, indent=2) + "\n")
+    ctx.emit(
+        "oracle.sign/1",
+        {"signature_file": str(out), "signature": document},
         f"signed pool {report.pool_id} milestone {report.milestone_id}, evidence 0x{claim.evidence_hash.hex()}, "
-        f"valid until {format_iso(deadline)}: {out}"
+        f"valid until {format_iso(deadline)}: {out}",
     )
 
 
-def _signature_file(ctx: Any, claim: certification.Certification, signer: str, signature: bytes) -> dict[str, Any]:
+def _signature_file(ctx: Any, claim: Any, signer: str, signature: bytes) -> dict[str, Any]:
     return {
         "chainId": ctx.w3.eth.chain_id,
         "certifier": ctx.system.certifier.address,
@@ -127,6 +144,11 @@ def _signature_file(ctx: Any, claim: certification.Certification, signer: str, s
 
 
 def cmd_submit(ctx: Any) -> None:
+
+    from impact import certification
+    from impact.accounts import parse_address
+    from impact.output import plural
+
     a = ctx.args
     report = _report(a.report)
     check_criterion(ctx, report, "refusing to send it")
@@ -194,11 +216,24 @@ def cmd_submit(ctx: Any) -> None:
         claim.deadline,
         certification.pack(counted, wallets),
     )
+    ctx.sender.simulate(fn)
+    ctx.confirm("Relaying oracles' signatures", {"pool": report.pool_id, "milestone": report.milestone_id})
     receipt = ctx.sender.send(fn)
-    print(
-        f"certified pool {report.pool_id} milestone {report.milestone_id} with {len(counted)} signatures "
+    from impact.output import transaction
+
+    ctx.emit(
+        "oracle.submit/1",
+        {
+            "pool_id": report.pool_id,
+            "milestone_id": report.milestone_id,
+            "evidence_hash": "0x" + claim.evidence_hash.hex(),
+            "signers": [s for s, _ in counted],
+            "relayer": ctx.sender.address,
+            "transaction": transaction(receipt),
+        },
+        f"certified pool {report.pool_id} milestone {report.milestone_id} with {plural(len(counted), 'signature')} "
         f"({', '.join(s for s, _ in counted)}), relayed by {ctx.sender.address}; "
-        f"tx {_tx(receipt)}"
+        f"tx {_tx(receipt)}",
     )
 
 
@@ -230,6 +265,8 @@ def cmd_watch(ctx: Any) -> None:
 
 
 def cmd_verify_evidence(ctx: Any) -> None:
+    from impact.output import plural
+
     report = _report(ctx.args.report)
     ctx.system.pool(report.pool_id)
     milestone = ctx.system.pools.functions.milestone(report.pool_id, report.milestone_id).call()
@@ -237,11 +274,22 @@ def cmd_verify_evidence(ctx: Any) -> None:
     mine = "0x" + report.evidence_hash().hex()
     if not certified:
         raise UserError(
-            f"milestone {report.milestone_id} of pool {report.pool_id} is not certified yet (the files hash to {mine})"
+            f"milestone {report.milestone_id} of pool {report.pool_id} is not certified yet (the files hash to {mine})",
+            "not-certified",
         )
     if on_chain != mine:
-        raise UserError(f"the files do NOT match: they hash to {mine}, the chain certified {on_chain}")
-    print(
-        f"evidence verified: the {len(report.files)} files hash to {mine}, exactly what was certified for "
-        f"pool {report.pool_id} milestone {report.milestone_id}"
+        raise UserError(
+            f"the files do NOT match: they hash to {mine}, the chain certified {on_chain}", "evidence-mismatch"
+        )
+    ctx.emit(
+        "oracle.verify-evidence/1",
+        {
+            "pool_id": report.pool_id,
+            "milestone_id": report.milestone_id,
+            "evidence_hash": mine,
+            "files": list(report.files),
+            "verified": True,
+        },
+        f"evidence verified: the {plural(len(report.files), 'file')} hash to {mine}, exactly what was certified for "
+        f"pool {report.pool_id} milestone {report.milestone_id}",
     )

@@ -22,8 +22,12 @@ class System:
     deployment: deployments.Deployment
 
     @classmethod
-    def load(cls, w3: Web3) -> System:
-        return cls(w3, deployments.load(w3))
+    def load(cls, w3: Web3, local: bool | None = None) -> System:
+        """The system recorded for the connected chain; `local` (default: a local node's chain id) keys the record
+        by the chain's genesis block too."""
+        if local is None:
+            local = w3.eth.chain_id in deployments.LOCAL_CHAIN_IDS
+        return cls(w3, deployments.load(w3, local))
 
     @cached_property
     def registry(self) -> Any:
@@ -42,10 +46,9 @@ class System:
 
     def pool(self, pool_id: int) -> dict[str, Any]:
         """The pool's view, or a UserError for an unknown pool."""
-        if not 0 < pool_id <= self.pools.functions.poolCount().call():
-            raise UserError(
-                f"there is no pool {pool_id} (this deployment has {self.pools.functions.poolCount().call()})"
-            )
+        count = self.pools.functions.poolCount().call()
+        if not 0 < pool_id <= count:
+            raise UserError(f"there is no pool {pool_id} (this deployment has {count})", "PoolsUnknownPool")
         names = struct_fields(abi("ImpactPools"), "pool")
         return dict(zip(names, self.pools.functions.pool(pool_id).call(), strict=True))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from impact.output import plural
 from impact.trace import InvestorTrace, LotTrace, PoolTrace
 
 
@@ -13,10 +14,6 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join("  " + line for line in lines)
-
-
-def _short(value: str | None) -> str:
-    return f"{value[:10]}…" if value and len(value) > 12 else (value or "")
 
 
 def investor(t: InvestorTrace) -> str:
@@ -34,7 +31,7 @@ def investor(t: InvestorTrace) -> str:
                     p.tokens,
                     p.paid.text,
                     "self" if p.recipient == t.investor else p.recipient,
-                    _short(p.tx),
+                    p.tx,
                 )
                 for p in t.purchases
             ],
@@ -47,7 +44,7 @@ def investor(t: InvestorTrace) -> str:
         out.append(
             table(
                 ["time", "pool", "", "tokens", "counterparty", "tx"],
-                [(m.time, m.pool_id, m.direction, m.tokens, m.counterparty, _short(m.tx)) for m in t.movements],
+                [(m.time, m.pool_id, m.direction, m.tokens, m.counterparty, m.tx) for m in t.movements],
             )
         )
     out += ["", "Holdings now"]
@@ -77,7 +74,7 @@ def investor(t: InvestorTrace) -> str:
         out.append(
             table(
                 ["time", "pool", "tokens", "amount", "tx"],
-                [(r.time, r.pool_id, r.tokens, r.amount.text, _short(r.tx)) for r in t.refunds],
+                [(r.time, r.pool_id, r.tokens, r.amount.text, r.tx) for r in t.refunds],
             )
         )
     out += ["", "Summary"] + [f"  {p.summary}" for p in t.pools]
@@ -123,7 +120,7 @@ def pool(t: PoolTrace) -> str:
 def lot(t: LotTrace) -> str:
     p = t.purchase
     out = [
-        f"Lot of {p.tokens} tokens of pool {p.pool_id} ({p.site}) bought by {p.buyer} for {p.paid.text}, "
+        f"Lot of {plural(p.tokens, 'token')} of pool {p.pool_id} ({p.site}) bought by {p.buyer} for {p.paid.text}, "
         f"{p.time}, tx {p.tx}",
         "",
     ]
@@ -136,7 +133,7 @@ def lot(t: LotTrace) -> str:
                     s.sender,
                     "redeemed (burned)" if int(s.receiver, 16) == 0 else s.receiver,
                     s.tokens,
-                    _short(s.tx),
+                    s.tx,
                 )
                 for s in t.steps
             ],
@@ -147,5 +144,5 @@ def lot(t: LotTrace) -> str:
     out += ["", "Where the lot is now"]
     out.append(table(["holder", "tokens"], sorted(t.now_held.items())) if t.now_held else "  nowhere: fully redeemed")
     if t.redeemed:
-        out.append(f"  {t.redeemed} tokens of the lot were redeemed")
+        out.append(f"  {plural(t.redeemed, 'token')} of the lot {'was' if t.redeemed == 1 else 'were'} redeemed")
     return "\n".join(out)

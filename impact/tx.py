@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from web3 import Web3
-from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound
+from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3RPCError
 
 from impact.accounts import Signer
 from impact.artifacts import abi, bytecode
-from impact.errors import UserError, explain_exception
+from impact.errors import UserError, contract_error
 
 PRIORITY_FEE = Web3.to_wei(1, "gwei")
 
@@ -46,20 +46,47 @@ class Sender:
         try:
             return fn.call({"from": self.address, "value": value})
         except (ContractCustomError, ContractLogicError) as exc:
-            raise UserError(explain_exception(exc, self._now())) from None
+            raise contract_error(exc, self._now()) from None
 
     def send(self, fn: Any, value: int = 0) -> Any:
         """Simulates, sends and waits for `fn`; returns the receipt."""
         self.simulate(fn, value)
-        tx = fn.build_transaction(self._fields(value))
-        tx["gas"] = self._gas(tx)
-        return self._submit(tx)
+        return self._submit(self._build(fn, value))
 
     def deploy(self, name: str, *args: Any) -> Any:
         contract = self.w3.eth.contract(abi=abi(name), bytecode=bytecode(name))
-        tx = contract.constructor(*args).build_transaction(self._fields(0))
-        tx["gas"] = self._gas(tx)
-        return self._submit(tx)
+        return self._submit(self._build(contract.constructor(*args), 0))
+
+    def _build(self, fn: Any, value: int) -> dict[str, Any]:
+        fields = self._fields(value)
+        try:
+            tx = fn.build_transaction(fields)  # web3 estimates the gas here too
+            tx["gas"] = self._gas(tx)
+        except (ContractCustomError, ContractLogicError) as exc:
+            raise contract_error(exc, self._now()) from None
+        except Web3RPCError:
+            # A node refuses to estimate for a sender who cannot pay for the gas ("gas required exceeds allowance").
+            balance = self.w3.eth.get_balance(self.address)
+            if balance < fields["maxFeePerGas"] * 100_000 + value:
+                raise UserError(
+                    f"{self.address} has {balance / 10**18:.6g} ETH and cannot pay for the gas: fund it first",
+                    "insufficient-funds",
+                ) from None
+            raise
+        return tx
+
+    def simulate_deploy(self, name: str, *args: Any) -> int:
+        """The gas a deployment of `name(*args)` would use now; a UserError with the reason if it would revert."""
+        contract = self.w3.eth.contract(abi=abi(name), bytecode=bytecode(name))
+        data = contract.constructor(*args).data_in_transaction
+        try:
+            return int(self.w3.eth.estimate_gas({"from": self.address, "data": data}))
+        except (ContractCustomError, ContractLogicError) as exc:
+            raise contract_error(exc, self._now()) from None
+
+    def max_fee(self) -> int:
+        """The most a unit of gas may cost a transaction sent now (what `_fields` offers)."""
+        return self._fields(0)["maxFeePerGas"]
 
     def _fields(self, value: int) -> dict[str, Any]:
         base = int(self.w3.eth.get_block("latest").get("baseFeePerGas", 0) or 0)
@@ -76,7 +103,7 @@ class Sender:
         try:
             return int(self.w3.eth.estimate_gas({k: v for k, v in tx.items() if k != "gas"}) * 1.2) + 10_000
         except (ContractCustomError, ContractLogicError) as exc:
-            raise UserError(explain_exception(exc, self._now())) from None
+            raise contract_error(exc, self._now()) from None
 
     def _submit(self, tx: dict[str, Any]) -> Any:
         tx_hash: str | None = None
@@ -102,7 +129,7 @@ class Sender:
                 f"`impact tx {tx_hash}` (or `cast receipt {tx_hash}`, or a block explorer) before sending it again"
             ) from None
         if receipt["status"] != 1:
-            raise UserError(f"transaction {tx_hash} reverted in block {receipt['blockNumber']}")
+            raise UserError(f"transaction {tx_hash} reverted in block {receipt['blockNumber']}", "reverted")
         try:
             self._wait_confirmations(receipt["blockNumber"])
         except KeyboardInterrupt:
@@ -138,7 +165,9 @@ class Sender:
         deadline = time.monotonic() + self.timeout
         while self.w3.eth.block_number < block + self.confirmations - 1:
             if time.monotonic() > deadline:
-                raise UserError(f"block {block} did not reach {self.confirmations} confirmations in time")
+                raise UserError(
+                    f"block {block} did not reach {self.confirmations} confirmations in time", "not-confirmed"
+                )
             time.sleep(1.0)
 
     def _now(self) -> int:

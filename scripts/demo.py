@@ -1,9 +1,12 @@
 """The full story on a local chain, told through the `impact` command-line program.
 
-    make demo        (or: brownie run scripts/demo.py)
+    make demo        (python -m scripts.demo; or, from a folder whose path has no dot: brownie run scripts/demo.py)
 
 Brownie starts a local Anvil (its `development` network); every step is an `impact` command, run exactly as a user
 would type it, against that chain. Sample data only (see samples/).
+
+`make demo` does not use `brownie run`: Brownie imports a script by the parts of its absolute path
+(`home.jane.doe.project.scripts.demo`), which fails in any folder whose path has a dot in it.
 """
 
 from __future__ import annotations
@@ -15,26 +18,26 @@ import sys
 import tempfile
 from pathlib import Path
 
-from brownie import accounts, chain, network
+from brownie import accounts, network, web3
 from eth_account import Account
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = "samples/reports/xianju-milestone-1/report.yaml"
-DAY = 86_400
 
 
 class Shell:
     """Runs `impact` commands as a user would, printing each command and what it answered."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], node: list[str]) -> None:
         self.env = env
+        self.node = node  # the node options, added to every command but not printed
 
     def __call__(self, *args: str, note: str = "", fails: bool = False) -> str:
         if note:
             print(f"# {note}")
         print("$ impact " + " ".join(shlex.quote(a) for a in args))
         result = subprocess.run(
-            [sys.executable, "-m", "impact", *args], env=self.env, cwd=ROOT, capture_output=True, text=True
+            [sys.executable, "-m", "impact", *args, *self.node], env=self.env, cwd=ROOT, capture_output=True, text=True
         )
         output = (result.stdout + result.stderr).rstrip()
         print("\n".join("  " + line for line in output.splitlines()) + "\n")
@@ -43,10 +46,8 @@ class Shell:
         return result.stdout
 
 
-def later(days: int, why: str) -> None:
-    chain.sleep(days * DAY)
-    chain.mine()
-    print(f"# … {days} days later: {why}\n")
+def later(impact: Shell, days: int, why: str) -> None:
+    impact("dev", "advance", "--days", str(days), note=f"… {days} days later (on a local chain): {why}")
 
 
 def main() -> None:
@@ -63,7 +64,8 @@ def main() -> None:
     roles = {0: "the programme", 4: "alice", 5: "bob", 6: "carol", 7: "the site manager", 8: "anyone (a relayer)"}
     print("Who is who: " + ", ".join(f"dev:{i} is {name}" for i, name in roles.items()))
     print("            env:ORACLE1_KEY, env:ORACLE2_KEY, env:ORACLE3_KEY are three accredited oracles\n")
-    impact = Shell(env)
+    # The chain Brownie started, whatever $ETH_RPC_URL says.
+    impact = Shell(env, ["--network", "development", "--rpc-url", web3.provider.endpoint_uri])
     manager, alice, carol = accounts[7].address, accounts[4].address, accounts[6].address
 
     impact(
@@ -122,7 +124,7 @@ def main() -> None:
         note="Asking for more than is left is refused before anything is sent",
     )
 
-    later(31, "the sale has closed with its goal reached")
+    later(impact, 31, "the sale has closed with its goal reached")
     sig1, sig2 = workdir / "oracle1.sig.json", workdir / "oracle2.sig.json"
     impact(
         "oracle",
@@ -162,8 +164,6 @@ def main() -> None:
     impact(
         "oracle",
         "verify-evidence",
-        "--account",
-        "dev:4",
         "--report",
         REPORT,
         note="An investor holding the evidence files recomputes the evidence hash and checks it on chain",
@@ -184,10 +184,26 @@ def main() -> None:
     impact("dev", "fund", "--account", "dev:0", "--to", carol, "--amount", "5000")
     impact("buy", "--account", "dev:4", "--pool", "2", "--tokens", "100")
     impact("buy", "--account", "dev:6", "--pool", "2", "--tokens", "60")
-    later(8, "the USDC sale closed below its goal")
+    later(impact, 8, "the USDC sale closed below its goal")
     impact("pool", "fail", "--account", "dev:8", "--pool", "2", note="Anyone fails the pool; holders are refunded")
     impact("refund", "--account", "dev:4", "--pool", "2")
     impact("refund", "--account", "dev:6", "--pool", "2")
 
     impact("trace", "--pool", "1", note="The site's view of pool 1, rebuilt from events")
     impact("trace", "--investor", alice, note="And what alice's money did, rebuilt from events alone")
+
+
+def standalone() -> None:
+    """`python -m scripts.demo`: what `brownie run` does (load the project, start and stop the local chain)."""
+    from brownie import project
+
+    project.load(ROOT, name="GreenListImpactProject")
+    network.connect("development")
+    try:
+        main()
+    finally:
+        network.disconnect()
+
+
+if __name__ == "__main__":
+    standalone()

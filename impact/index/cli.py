@@ -17,19 +17,23 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from impact import deployments
-from impact.index import schema
-from impact.index.database import EventIndex
-from impact.index.source import IndexSource
-from impact.index.store import default_sqlite_path, environment_target, open_store
-from impact.index.sync import MAX_CHUNK, Syncer
-from impact.logs import LogFetcher, LogSource
+# The database and web3 modules are imported by the commands, not when the parser is built: `impact --help` must
+# stay quick.
+if TYPE_CHECKING:
+    from impact.index.database import EventIndex
+    from impact.index.sync import Syncer
+    from impact.logs import LogSource
+
+MAX_CHUNK = 100_000  # impact.index.sync.MAX_CHUNK, for the help text
 
 
 def target(ctx: Any) -> str:
     """Where this deployment's index lives: --db, $IMPACT_INDEX_DB, or the file beside the deployments file."""
+    from impact import deployments
+    from impact.index.store import default_sqlite_path, environment_target
+
     given = getattr(ctx.args, "db", None) or environment_target()
     if given:
         return given
@@ -40,10 +44,15 @@ def target(ctx: Any) -> str:
 
 
 def open_index(ctx: Any) -> EventIndex:
+    from impact.index.database import EventIndex
+    from impact.index.store import open_store
+
     return EventIndex.open(open_store(target(ctx)), ctx.system.deployment, ctx.w3)
 
 
 def syncer(ctx: Any, index: EventIndex, progress: bool) -> Syncer:
+    from impact.index.sync import Syncer
+
     chunk = getattr(ctx.args, "chunk", None) or MAX_CHUNK
     return Syncer(index, confirmations=max(0, ctx.args.confirmations), chunk=chunk, progress=progress)
 
@@ -85,6 +94,8 @@ def cmd_index_rebuild(ctx: Any) -> None:
 
 
 def cmd_index_status(ctx: Any) -> None:
+    from impact.index import schema
+
     index = open_index(ctx)
     try:
         state = index.state()
@@ -117,20 +128,32 @@ def cmd_index_status(ctx: Any) -> None:
     )
 
 
-def register(command: Callable[..., argparse.ArgumentParser], commands: Any) -> None:
-    """Adds `impact index …` to the program's parser."""
+def register(command: Callable[..., argparse.ArgumentParser], commands: Any, read: str) -> None:
+    """Adds `impact index …` to the program's parser (`read`: the program's kind of a read-only command)."""
     index = commands.add_parser("index", help="the event index that traces read from (SQLite or PostgreSQL)")
     sub = index.add_subparsers(dest="index_command", required=True, metavar="ACTION")
-    p = command("sync", "fetch the deployment's new logs into the index", cmd_index_sync, sub)
+    p = command("sync", "fetch the deployment's new logs into the index", cmd_index_sync, sub, kind=read)
     add_db_option(p)
-    p.add_argument("--chunk", type=_at_least_one, help=f"blocks per log request at most (default {MAX_CHUNK:,})")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p = command("status", "where the index is, how far it is synced, what it holds", cmd_index_status, sub)
+    add_confirmations_option(p)
+    p.add_argument("--chunk", type=_at_least_one, help=f"blocks per log request at most (default: {MAX_CHUNK:,})")
+    p = command("status", "where the index is, how far it is synced, what it holds", cmd_index_status, sub, kind=read)
     add_db_option(p)
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p = command("rebuild", "empty the index and sync it again from the deployment block", cmd_index_rebuild, sub)
+    p = command(
+        "rebuild", "empty the index and sync it again from the deployment block", cmd_index_rebuild, sub, kind=read
+    )
     add_db_option(p)
-    p.add_argument("--chunk", type=_at_least_one, help=f"blocks per log request at most (default {MAX_CHUNK:,})")
+    add_confirmations_option(p)
+    p.add_argument("--chunk", type=_at_least_one, help=f"blocks per log request at most (default: {MAX_CHUNK:,})")
+
+
+def add_confirmations_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--confirmations",
+        type=_at_least_one,
+        default=2,
+        metavar="N",
+        help="blocks at least this deep count as final; newer ones are marked unconfirmed (default: 2)",
+    )
 
 
 def add_db_option(p: argparse.ArgumentParser) -> None:
@@ -143,7 +166,10 @@ def add_db_option(p: argparse.ArgumentParser) -> None:
 
 
 def _at_least_one(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
     return value
@@ -159,12 +185,16 @@ def add_trace_options(p: argparse.ArgumentParser) -> None:
     how.add_argument("--direct", action="store_true", help="read the node directly, not the index")
     how.add_argument("--no-sync", action="store_true", help="read the index as it is (newer blocks from the node)")
     add_db_option(p)
+    add_confirmations_option(p)
 
 
 @contextmanager
 def trace_source(ctx: Any, progress: bool) -> Iterator[LogSource]:
     """The source a trace reads: the node (`--direct`), or the index, synced first unless `--no-sync` (a sync
     already running elsewhere is not waited for: the blocks it has not committed are read from the node)."""
+    from impact.index.source import IndexSource
+    from impact.logs import LogFetcher
+
     direct = LogFetcher(ctx.w3, progress=progress)
     if ctx.args.direct:
         yield direct
@@ -181,6 +211,8 @@ def trace_source(ctx: Any, progress: bool) -> Iterator[LogSource]:
 
 def unconfirmed_note(source: LogSource, result: Any, confirmations: int) -> str | None:
     """A sentence naming the blocks of this trace that the index had not yet seen `confirmations` deep."""
+    from impact.index.source import IndexSource
+
     if not isinstance(source, IndexSource):
         return None
     blocks = source.unconfirmed(_blocks(asdict(result)))

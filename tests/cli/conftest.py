@@ -27,6 +27,15 @@ class Result:
         """The one line a failed command prints."""
         return self.err.strip()
 
+    @property
+    def last(self) -> str:
+        """The last line of the output: a sending command's result (its first line names the node)."""
+        return self.out.strip().splitlines()[-1]
+
+
+DEV0 = "dev:0"  # the default account of `Impact.__call__`: the programme
+READ_ONLY = {("trace",), ("pool", "show"), ("site", "show"), ("oracle", "verify-evidence"), ("dev", "advance")}
+
 
 class Impact:
     """`impact …` against the Brownie test chain, with its own deployments folder."""
@@ -37,9 +46,11 @@ class Impact:
         self.rpc = web3.provider.endpoint_uri
 
     def __call__(
-        self, *args: str, account: str | None = "dev:0", env: dict[str, str] | None = None, rpc: bool = True
+        self, *args: str, account: str | None = DEV0, env: dict[str, str] | None = None, rpc: bool = True
     ) -> Result:
         command = [sys.executable, "-m", "impact", *args] + (["--rpc-url", self.rpc] if rpc else [])
+        if account is DEV0 and (args[:2] in READ_ONLY or args[:1] in READ_ONLY):
+            account = None  # read-only commands take no --account
         if account:
             command += ["--account", account]
         done = subprocess.run(
@@ -51,6 +62,10 @@ class Impact:
         result = self(*args, **kwargs)
         assert result.code == 0, result.err
         return result.out
+
+    def last(self, *args: str, **kwargs) -> str:
+        """The last line a successful command printed (its result)."""
+        return self.ok(*args, **kwargs).strip().splitlines()[-1]
 
     def json(self, *args: str, **kwargs) -> dict:
         return json.loads(self.ok(*args, "--json", **kwargs))
@@ -76,7 +91,8 @@ def deployed(impact) -> dict:
     """The system deployed by `impact deploy` (oracles: accounts 1-3, quorum 2, a mock USDC)."""
     oracles = ",".join(a.address for a in accounts[1:4])
     impact.ok("deploy", "--oracles", oracles, "--quorum", "2", "--mock-usdc")
-    deployment = json.loads(next(impact.deployments.iterdir()).read_text())
+    (path,) = impact.deployments.iterdir()
+    deployment = json.loads(path.read_text())
     impact.ok(
         "site",
         "register",

@@ -10,7 +10,8 @@ from scripts import deploy, trace
 def test_the_deploy_script_deploys_and_records_on_the_active_network(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("IMPACT_DEPLOYMENTS", str(tmp_path))
     deploy.main(",".join(a.address for a in accounts[1:4]), 2)
-    recorded = json.loads((tmp_path / f"{chain.id}.json").read_text())
+    (path,) = tmp_path.glob(f"dev-{chain.id}-*.json")  # a local chain: keyed by its genesis block too
+    recorded = json.loads(path.read_text())
     assert recorded["deployer"] == accounts[0].address
     assert "deployment written to" in capsys.readouterr().out
 

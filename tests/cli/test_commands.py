@@ -31,7 +31,9 @@ def test_deploy_records_addresses_blocks_and_transactions_per_chain(impact, depl
         assert web3.eth.get_code(item["address"]) != b""
         receipt = web3.eth.get_transaction_receipt(item["tx"])
         assert receipt["contractAddress"] == item["address"] and receipt["blockNumber"] == item["block"]
-    assert (impact.deployments / f"{chain.id}.json").exists()
+    genesis = "0x" + bytes(web3.eth.get_block(0)["hash"]).hex()
+    assert deployed["genesis_hash"] == genesis and deployed["local"] is True
+    assert (impact.deployments / f"dev-{chain.id}-{genesis[2:14]}.json").exists()
 
 
 def test_the_certifier_is_wired_to_the_pools(deployed, pools):
@@ -39,7 +41,7 @@ def test_the_certifier_is_wired_to_the_pools(deployed, pools):
 
 
 def test_buying_with_eth_prints_what_was_bought_and_paid(impact, pools, eth_pool):
-    out = impact.ok("buy", "--pool", str(eth_pool), "--tokens", "12", account="dev:4")
+    out = impact.last("buy", "--pool", str(eth_pool), "--tokens", "12", account="dev:4")
     assert out.startswith(f"bought 12 tokens of pool {eth_pool} for 0.6 ETH; tx 0x")
     assert pools.balanceOf(accounts[4], eth_pool) == 12
 
@@ -73,13 +75,16 @@ def test_a_closed_sale_is_explained_in_a_sentence_and_nothing_is_sent(impact, po
     "args, account, message",
     [
         (("buy", "--pool", "99", "--tokens", "1"), "dev:4", "error: there is no pool 99"),
-        (("buy", "--pool", "1", "--tokens", "0"), "dev:4", "error: --tokens must be at least 1"),
         (
             ("buy", "--pool", "1", "--tokens", "1", "--recipient", "0x123"),
             "dev:4",
             "error: '0x123' is not a valid recipient address",
         ),
-        (("site", "status", "--site", "1", "--status", "withdrawn"), "dev:4", "does not have the role this needs"),
+        (
+            ("site", "status", "--site", "1", "--status", "withdrawn"),
+            "dev:4",
+            "does not have the REGISTRAR_ROLE this needs",
+        ),
         (("pool", "open", "--file", "README.md", "--site", "1"), "dev:0", "error: README.md is not valid YAML"),
         (
             ("pool", "open", "--file", "samples/reports/xianju-milestone-1/report.yaml", "--site", "1"),
@@ -114,7 +119,11 @@ def test_no_deployment_for_the_chain_is_reported(impact, tmp_path):
     empty = type(impact)(tmp_path)
     result = empty("pool", "show", "--pool", "1")
     assert result.code == 1
-    assert result.line == f"error: no deployment for chain {chain.id} in {tmp_path}/: run `impact deploy` first"
+    genesis = "0x" + bytes(web3.eth.get_block(0)["hash"]).hex()
+    assert result.line == (
+        f"error: no deployment for this chain (chain {chain.id}, genesis block {genesis[:14]}…) in {tmp_path}/: "
+        "run `impact deploy` first, or point $IMPACT_DEPLOYMENTS at the folder that has it"
+    )
 
 
 def test_an_unknown_network_is_reported(impact):

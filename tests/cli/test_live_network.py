@@ -65,7 +65,9 @@ def test_a_live_deploy_without_confirmation_is_refused_and_sends_nothing(live):
         live, "deploy", "--account", "env:DEPLOYER_KEY", "--oracles", live["deployer"].address, "--quorum", "1"
     )
     assert code == 1
-    assert "Deploying the Green List impact contracts on network 'testnet' (chain 31337" in out
+    assert out.startswith("network 'testnet' (chain 31337) at http://127.0.0.1:")
+    assert f"sending from {live['deployer'].address}" in out.splitlines()[0]
+    assert "Deploying the Green List impact contracts:" in out
     assert err == "error: refusing to act on a live network without confirmation: pass --yes"
     assert live["w3"].eth.get_transaction_count(live["deployer"].address) == nonce
 

@@ -92,7 +92,7 @@ def test_one_signature_is_below_the_quorum(impact, report, signing_oracles, tmp_
     result = impact(
         "oracle", "submit", "--report", str(report["path"]), "--signatures", str(tmp_path / "sig.json"), account="dev:8"
     )
-    assert result.code == 1 and result.line == "error: 1 signatures given, the quorum is 2"
+    assert result.code == 1 and result.line == "error: 1 signature given, the quorum is 2"
 
 
 def test_a_signer_who_is_not_an_oracle_cannot_sign(impact, report):

@@ -142,7 +142,7 @@ def test_refunds_appear_in_the_trace_and_the_summary(impact, deployed):
     chain.sleep(pools.pool(pool_id).dict()["saleEnd"] - chain[-1].timestamp + 10)
     chain.mine()
     impact.ok("pool", "fail", "--pool", str(pool_id), account="dev:8")
-    out = impact.ok("refund", "--pool", str(pool_id), account="dev:4")
+    out = impact.last("refund", "--pool", str(pool_id), account="dev:4")
     assert out.startswith(f"redeemed 4 tokens of pool {pool_id} for 100 USDC")
     trace = impact.json("trace", "--investor", accounts[4].address)
     assert [(r["pool_id"], r["tokens"], r["amount"]["amount"]) for r in trace["refunds"]] == [(pool_id, 4, 100 * 10**6)]
