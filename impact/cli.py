@@ -19,7 +19,7 @@ from typing import Any
 from impact import deployments, network
 from impact.accounts import Signer, load_signer, parse_address
 from impact.artifacts import ArtifactError
-from impact.encoding import format_amount
+from impact.encoding import format_amount, format_duration, format_time
 from impact.errors import UserError
 from impact.pool_spec import SpecError, load_pool_spec
 from impact.system import ETH, System
@@ -75,30 +75,87 @@ class Context:
 # ------------------------------------------------------------------------------------------------------------------
 
 
+ROLE_OPTIONS = ("admin", "registrar", "programme", "pauser")
+
+
 def cmd_deploy(ctx: Context) -> None:
-    from impact.deploy import deploy_all
+    from impact.deploy import check_parameters, deploy_all
 
     a = ctx.args
     oracles = [parse_address(o, "oracle address") for o in a.oracles.split(",")] if a.oracles else []
-    if a.quorum < 1 or a.quorum > len(oracles):
-        raise UserError(f"the quorum must be between 1 and the number of oracles ({len(oracles)})")
+    reviewers = [parse_address(r, "reviewer address") for r in a.reviewers.split(",")] if a.reviewers else []
+    roles = _deploy_roles(ctx)
+    check_parameters(roles, oracles, a.quorum, reviewers, a.change_delay, a.admin_delay)
     ctx.confirm(
         "Deploying the Green List impact contracts",
         {
             "deployer": ctx.signer.address,
+            **roles.holders(),
             "oracles": ", ".join(oracles),
             "quorum": a.quorum,
+            "reviewers": ", ".join(reviewers) or "none",
+            "change delay": f"{format_duration(a.change_delay)} ({a.change_delay} s)",
             "admin delay": f"{a.admin_delay} s",
             "confirmations": a.confirmations,
         },
     )
-    deployment = deploy_all(ctx.sender, ctx.net.name, oracles, a.quorum, a.admin_delay, mock_usdc=a.mock_usdc)
+    deployment = deploy_all(
+        ctx.sender,
+        ctx.net.name,
+        oracles,
+        a.quorum,
+        roles=roles,
+        reviewers=reviewers,
+        change_delay=a.change_delay,
+        admin_delay=a.admin_delay,
+        mock_usdc=a.mock_usdc,
+    )
     path = deployments.save(deployment)
     for name, deployed in deployment.contracts.items():
         print(f"{name:<19} {deployed.address}  (block {deployed.block}, tx {deployed.tx})")
     for symbol, address in deployment.assets.items():
         print(f"{symbol + ' (mock)':<19} {address}")
+    duties = {
+        "admin": "default admin of the three contracts: accredits and revokes, cancels changes",
+        "registrar": "registers sites, changes their status, schedules beneficiary changes",
+        "programme": "opens pools",
+        "pauser": f"pauses buying, certifying and releasing, {format_duration(7 * 86_400)} at most",
+    }
+    for duty, holder in roles.holders().items():
+        print(f"{duty:<19} {holder}  ({duties[duty]})")
+    print(f"{'oracles':<19} {', '.join(oracles)}  (quorum {a.quorum} of {len(oracles)})")
+    print(f"{'reviewers':<19} {', '.join(reviewers) or 'none'}")
+    print(f"{'change delay':<19} {format_duration(a.change_delay)} ({a.change_delay} s)")
     print(f"deployment written to {path}")
+
+
+def _deploy_roles(ctx: Context) -> Any:
+    """Who holds each duty. On a local chain a missing role goes to the sender; on a live network every role must
+    be given, each to its own account, so that one stolen key cannot do everything."""
+    from impact.deploy import Roles
+
+    given = {duty: getattr(ctx.args, duty) for duty in ROLE_OPTIONS}
+    if ctx.net.live:
+        missing = [f"--{duty}" for duty, holder in given.items() if not holder]
+        if missing:
+            raise UserError(
+                f"on a live network give every role its own account (typically a multisig each): missing "
+                f"{', '.join(missing)}; one key holding every role could do all the programme can"
+            )
+    holders = {
+        duty: parse_address(holder, f"{duty} address") if holder else ctx.signer.address
+        for duty, holder in given.items()
+    }
+    roles = Roles(**holders)
+    if ctx.net.live and not roles.distinct():
+        lowered = [holder.lower() for holder in holders.values()]
+        shared = [duty for duty in ROLE_OPTIONS if lowered.count(holders[duty].lower()) > 1]
+        raise UserError(
+            f"on a live network each role needs its own account (typically a multisig each), but "
+            f"{' and '.join('--' + d for d in shared)} are the same address; separate keys mean one stolen or "
+            "hostile key cannot do everything"
+        )
+    return roles
 
 
 def cmd_site_register(ctx: Context) -> None:
@@ -132,26 +189,6 @@ def cmd_site_show(ctx: Context) -> None:
     )
 
 
-def cmd_oracle_role(ctx: Context) -> None:
-    a = ctx.args
-    oracle = parse_address(a.address, "oracle address")
-    certifier = ctx.system.certifier
-    role = certifier.functions.ORACLE_ROLE().call()
-    fn = (certifier.functions.grantRole if a.action == "grant" else certifier.functions.revokeRole)(role, oracle)
-    ctx.confirm(f"{a.action.capitalize()}ing the oracle role", {"oracle": oracle})
-    receipt = ctx.sender.send(fn)
-    count = certifier.functions.oracleCount().call()
-    print(
-        f"oracle role {a.action}ed {'to' if a.action == 'grant' else 'from'} {oracle}; {count} oracles now; "
-        f"tx {_tx(receipt)}"
-    )
-
-
-def cmd_oracle_quorum(ctx: Context) -> None:
-    receipt = ctx.sender.send(ctx.system.certifier.functions.setQuorum(ctx.args.quorum))
-    print(f"quorum set to {ctx.args.quorum}; tx {_tx(receipt)}")
-
-
 def cmd_oracle_attest(ctx: Context) -> None:
     from impact.evidence import ReportError, load_report
 
@@ -172,9 +209,21 @@ def cmd_oracle_attest(ctx: Context) -> None:
             raise UserError("give --report R, or all of --pool, --milestone, --evidence-hash and --uri")
         pool_id, milestone_id, uri = a.pool, a.milestone, a.uri
         evidence = _bytes32(a.evidence_hash)
-    receipt = ctx.sender.send(ctx.system.certifier.functions.attest(pool_id, milestone_id, evidence, uri))
+    certifier = ctx.system.certifier
+    ctx.system.pool(pool_id)
+    if certifier.functions.hasAttested(pool_id, milestone_id, ctx.signer.address).call():
+        raise UserError(
+            f"oracle {ctx.signer.address} already attested milestone {milestone_id} of pool {pool_id} in this round "
+            "(an oracle attests once per round; a reviewer's void starts a new one)"
+        )
+    receipt = ctx.sender.send(certifier.functions.attest(pool_id, milestone_id, evidence, uri))
     logs = ctx.system.pools.events.MilestoneCertified().process_receipt(receipt, errors=_DISCARD)
-    outcome = "and CERTIFIED the milestone" if logs else "(quorum not reached yet)"
+    if logs:
+        ends = logs[0]["args"]["challengeEndsAt"]
+        outcome = f"and CERTIFIED the milestone (challenge window until {format_time(ends)})"
+    else:
+        attested = certifier.events.OracleAttested().process_receipt(receipt, errors=_DISCARD)[0]["args"]
+        outcome = f"({attested['attestations']} of the quorum of {certifier.functions.quorum().call()} so far)"
     print(
         f"attested pool {pool_id} milestone {milestone_id} with evidence 0x{evidence.hex()} {outcome}; "
         f"tx {_tx(receipt)}"
@@ -204,13 +253,14 @@ def cmd_pool_open(ctx: Context) -> None:
             "price": f"{spec.price} {symbol}",
             "goal / cap": f"{spec.goal_tokens} / {spec.cap_tokens} tokens",
             "milestones": len(milestones),
+            "challenge window": format_duration(params[-1]),
         },
     )
     receipt = ctx.sender.send(fn)
     count = len(milestones)
     print(
         f"pool {pool_id} opened for site {a.site}: {spec.price} {symbol} per token, {count} milestone"
-        f"{'s' if count != 1 else ''}; "
+        f"{'s' if count != 1 else ''}, challenge window {format_duration(params[-1])}; "
         f"tx {_tx(receipt)}"
     )
 
@@ -221,8 +271,10 @@ def cmd_pool_show(ctx: Context) -> None:
     print(
         f"pool {ctx.args.pool}: site {info['siteId']}, price {money(info['price'])}, sold {info['tokensSold']}/"
         f"{info['capTokens']} (goal {info['goalTokens']}), raised {money(info['raised'])}, released "
-        f"{money(info['released'])}, refunded {money(info['refunded'])}, escrow {money(info['escrow'])}, "
-        f"certified {info['certifiedCount']}/{info['milestoneCount']}"
+        f"{money(info['released'])}, refunded {money(info['refunded'])}, exited {money(info['exited'])}, "
+        f"escrow {money(info['escrow'])}, certified {info['certifiedCount']}/{info['milestoneCount']} "
+        f"(final {info['finalizedCount']}), challenge window {format_duration(info['challengeWindow'])}, "
+        f"paused {format_duration(info['pausedTime'])}, exits {'OPEN' if info['exitOpen'] else 'closed'}"
     )
 
 
@@ -297,6 +349,19 @@ def cmd_refund(ctx: Context) -> None:
         raise UserError(f"{ctx.signer.address} holds no tokens of pool {a.pool}")
     if tokens > held:
         raise UserError(f"{ctx.signer.address} holds {held} tokens of pool {a.pool}, not {tokens}")
+    if not info["failure"]:
+        from impact.errors import FAILURE
+
+        due = pools.functions.failureDue(a.pool).call()
+        if due:
+            raise UserError(
+                f"pool {a.pool} can be failed ({FAILURE[due]}) but nobody has failed it yet: run "
+                f"`impact pool fail --pool {a.pool}` (anyone may), then refund"
+            )
+        hint = ""
+        if info["exitOpen"]:
+            hint = f"; a change affecting it is pending, so `impact exit --pool {a.pool}` redeems now"
+        raise UserError(f"pool {a.pool} has not failed, so there is nothing to refund{hint}")
     receipt = ctx.sender.send(pools.functions.refund(a.pool, tokens))
     event = pools.events.Refunded().process_receipt(receipt, errors=_DISCARD)[0]["args"]
     print(
@@ -379,6 +444,15 @@ def _asset_address(ctx: Context, asset: str) -> str:
     return address
 
 
+def _duration(text: str) -> int:
+    from impact.governance import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 0:
@@ -418,7 +492,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("deploy", "deploy the registry, the pools and the certifier, and record them", cmd_deploy)
     p.add_argument("--oracles", required=True, help="comma-separated oracle addresses")
     p.add_argument("--quorum", type=int, default=2, help="oracles that must agree (default 2)")
-    p.add_argument("--admin-delay", type=int, default=0, help="seconds a default-admin transfer must wait")
+    for duty, what in (
+        ("admin", "the default admin of the three contracts"),
+        ("registrar", "registers sites and schedules beneficiary changes"),
+        ("programme", "opens pools"),
+        ("pauser", "may pause for a week at most"),
+    ):
+        p.add_argument(
+            f"--{duty}",
+            help=f"{what} (default: the sender, on local chains only; a live network needs each role's own account)",
+        )
+    p.add_argument("--reviewers", default="", help="comma-separated Independent Reviewer addresses (default: none)")
+    p.add_argument(
+        "--change-delay",
+        type=_duration,
+        default=2 * 86_400,
+        metavar="DURATION",
+        help="how long accrediting an oracle, lowering the quorum, revoking a reviewer or changing a beneficiary "
+        "waits: seconds, or e.g. 3d, 36h (default 2d, the contracts' minimum; at most 30d)",
+    )
+    p.add_argument("--admin-delay", type=int, default=0, help="seconds a default-admin transfer must wait (default 0)")
     p.add_argument("--mock-usdc", action="store_true", help="also deploy a mock USDC for local demos")
 
     site = commands.add_parser("site", help="register sites and change their Green List status")
@@ -453,14 +546,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(action="fail")
     p.add_argument("--pool", type=int, required=True)
 
-    oracle = commands.add_parser("oracle", help="accredit oracles, set the quorum, attest, sign, relay, watch")
+    oracle = commands.add_parser(
+        "oracle", help="accredit and revoke oracles, change the quorum, attest, finalize, sign, relay, watch"
+    )
     oracle_commands = oracle.add_subparsers(dest="oracle_command", required=True, metavar="ACTION")
-    for action in ("grant", "revoke"):
-        p = command(action, f"{action} the oracle role", cmd_oracle_role, oracle_commands)
-        p.set_defaults(action=action)
-        p.add_argument("address")
-    p = command("quorum", "set how many oracles must agree", cmd_oracle_quorum, oracle_commands)
-    p.add_argument("quorum", type=int)
     p = command(
         "attest", "attest a milestone on chain from the oracle's own account", cmd_oracle_attest, oracle_commands
     )
@@ -492,6 +581,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("fund", "mint the deployment's mock USDC (sample money)", cmd_dev_fund, dev_commands)
     p.add_argument("--to", required=True)
     p.add_argument("--amount", required=True)
+
+    # The trust-minimised escrow: delayed changes and exits, challenge windows and reviewers, credited tranches.
+    from impact import escrow_commands, governance_commands
+
+    groups = {"site": site_commands, "pool": pool_commands, "oracle": oracle_commands}
+    governance_commands.register(command, commands, groups)
+    escrow_commands.register(command, commands, groups)
     return parser
 
 

@@ -139,4 +139,5 @@ def deploy_all(
         block=contracts["SiteRegistry"].block,
         contracts=contracts,
         assets=assets,
+        roles=roles.holders(),
     )

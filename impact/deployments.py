@@ -31,6 +31,8 @@ class Deployment:
     block: int
     contracts: dict[str, Deployed]
     assets: dict[str, str] = field(default_factory=dict)
+    # Who held each programme duty at deployment (admin, registrar, programme, pauser); roles may change since.
+    roles: dict[str, str] = field(default_factory=dict)
     deployed_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     def address(self, name: str) -> str:
@@ -69,6 +71,7 @@ def load(w3: Web3) -> Deployment:
             block=data["block"],
             contracts={k: Deployed(**v) for k, v in data["contracts"].items()},
             assets=data.get("assets", {}),
+            roles=data.get("roles", {}),
             deployed_at=data.get("deployed_at", ""),
         )
     except (ValueError, KeyError, TypeError) as exc:

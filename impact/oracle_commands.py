@@ -1,4 +1,11 @@
-"""`impact oracle sign | submit | watch | verify-evidence`: EIP-712 certifications and the oracle service."""
+"""`impact oracle sign | submit | watch | verify-evidence`: EIP-712 certifications and the oracle service.
+
+A signature file (JSON, written by `oracle sign` and the service's sign mode) records what was signed: `chainId`,
+`certifier`, `poolId`, `milestoneId`, `evidenceHash`, `evidenceURI`, `deadline`, `epoch` (the certifier's
+`signatureEpoch()` when it was signed), `signer` and the 65-byte `signature`. A signature is void once its deadline
+has passed, and also after **any** oracle revocation: revoking an oracle advances the signature epoch, so every
+signature made before it no longer verifies, and the assessors sign again.
+"""
 
 from __future__ import annotations
 
@@ -75,19 +82,34 @@ def cmd_sign(ctx: Any) -> None:
     _check_certifiable(ctx, report)
     key = _key(ctx)
     certifier = ctx.system.certifier
-    if not certifier.functions.hasRole(certifier.functions.ORACLE_ROLE().call(), key.address).call():
+    if not certifier.functions.isOracle(key.address).call():
         raise UserError(f"{key.address} is not an accredited oracle of this deployment")
+    _check_not_voided(ctx, report)
     deadline = int(ctx.w3.eth.get_block("latest")["timestamp"]) + a.ttl
     claim = certification.Certification(
-        report.pool_id, report.milestone_id, report.evidence_hash(), report.evidence_uri, deadline
+        report.pool_id,
+        report.milestone_id,
+        report.evidence_hash(),
+        report.evidence_uri,
+        deadline,
+        certifier.functions.signatureEpoch().call(),
     )
     signature = certification.sign(claim, ctx.w3.eth.chain_id, certifier.address, key.key)
     out = a.out or report.folder / f"signature-{key.address}.json"
     out.write_text(json.dumps(_signature_file(ctx, claim, key.address, signature), indent=2) + "\n")
     print(
         f"signed pool {report.pool_id} milestone {report.milestone_id}, evidence 0x{claim.evidence_hash.hex()}, "
-        f"valid until block time {deadline}: {out}"
+        f"valid until block time {deadline} unless an oracle is revoked before (signature epoch {claim.epoch}): {out}"
     )
+
+
+def _check_not_voided(ctx: Any, report: AssessmentReport) -> None:
+    evidence = report.evidence_hash()
+    if ctx.system.certifier.functions.isEvidenceVoided(report.pool_id, report.milestone_id, evidence).call():
+        raise UserError(
+            f"evidence 0x{evidence.hex()} was voided by a reviewer for milestone {report.milestone_id} of pool "
+            f"{report.pool_id}: a new certification needs new evidence"
+        )
 
 
 def _signature_file(ctx: Any, claim: certification.Certification, signer: str, signature: bytes) -> dict[str, Any]:
@@ -99,6 +121,7 @@ def _signature_file(ctx: Any, claim: certification.Certification, signer: str, s
         "evidenceHash": "0x" + claim.evidence_hash.hex(),
         "evidenceURI": claim.evidence_uri,
         "deadline": claim.deadline,
+        "epoch": claim.epoch,
         "signer": signer,
         "signature": "0x" + signature.hex(),
     }
@@ -116,6 +139,7 @@ def cmd_submit(ctx: Any) -> None:
         "evidenceHash": "0x" + report.evidence_hash().hex(),
         "evidenceURI": report.evidence_uri,
     }
+    epoch = ctx.system.certifier.functions.signatureEpoch().call()
     signatures: dict[str, bytes] = {}
     deadlines = set()
     for path in a.signatures:
@@ -124,8 +148,14 @@ def cmd_submit(ctx: Any) -> None:
             signer = Web3.to_checksum_address(data["signer"])
             signature = bytes.fromhex(data["signature"].removeprefix("0x"))
             deadlines.add(int(data["deadline"]))
+            signed_epoch = int(data["epoch"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise UserError(f"{path} is not a signature file ({exc})") from None
+            raise UserError(f"{path} is not a signature file ({type(exc).__name__}: {exc})") from None
+        if signed_epoch != epoch:
+            raise UserError(
+                f"{path}: {signer} signed at signature epoch {signed_epoch}, but an oracle has been revoked since "
+                f"(epoch {epoch} now), which voids every earlier signature: ask the oracles to sign again"
+            )
         for field, value in expected.items():
             if str(data.get(field)).lower() != str(value).lower():
                 raise UserError(f"{path} signs {field} {data.get(field)}, but the report and chain give {value}")
@@ -136,7 +166,7 @@ def cmd_submit(ctx: Any) -> None:
         raise UserError("the signatures have different deadlines; they must sign the very same certification")
     certifier = ctx.system.certifier
     claim = certification.Certification(
-        report.pool_id, report.milestone_id, report.evidence_hash(), report.evidence_uri, deadlines.pop()
+        report.pool_id, report.milestone_id, report.evidence_hash(), report.evidence_uri, deadlines.pop(), epoch
     )
     # The contract recovers an EOA's signer from its signature, so a signature over anything else would only show
     # up as an unknown signer: check each here first, by name.
@@ -192,9 +222,8 @@ def cmd_watch(ctx: Any) -> None:
 
 def cmd_verify_evidence(ctx: Any) -> None:
     report = _report(ctx.args.report)
-    ctx.system.pool(report.pool_id)
-    milestone = ctx.system.pools.functions.milestone(report.pool_id, report.milestone_id).call()
-    certified, on_chain = milestone[5], "0x" + bytes(milestone[7]).hex()
+    milestone = ctx.system.milestone(report.pool_id, report.milestone_id)
+    certified, on_chain = milestone["certified"], "0x" + bytes(milestone["evidenceHash"]).hex()
     mine = "0x" + report.evidence_hash().hex()
     if not certified:
         raise UserError(

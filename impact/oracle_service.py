@@ -54,7 +54,7 @@ class OracleChain(Protocol):
 
     def check_certifiable(self, pool_id: int, milestone_id: int) -> None: ...
 
-    def attestation_of(self, pool_id: int, milestone_id: int) -> bytes | None: ...
+    def has_attested(self, pool_id: int, milestone_id: int) -> bool: ...
 
     def sign_attest_tx(self, report: AssessmentReport) -> tuple[bytes, str]: ...
 
@@ -185,9 +185,8 @@ class OracleService:
         if entry.state == BROADCAST:
             self._follow(pool_id, milestone_id, entry.raw_tx, entry.tx_hash)
             return
-        attested = self.chain.attestation_of(pool_id, milestone_id)
-        if attested:
-            log.info("%s: this oracle already attested %s on chain", where, "0x" + attested.hex())
+        if self.chain.has_attested(pool_id, milestone_id):
+            log.info("%s: this oracle already attested this round on chain", where)
             self.journal.done(pool_id, milestone_id, detail="already attested on chain")
             return
         self.chain.check_certifiable(pool_id, milestone_id)

@@ -20,6 +20,7 @@ from impact.encoding import to_bytes32
 
 DAY = 86_400
 BPS = 10_000
+MAX_CHALLENGE_WINDOW_DAYS = 30  # ImpactPools.MAX_CHALLENGE_WINDOW
 ETH = "0x0000000000000000000000000000000000000000"
 _STANDARD_REF = re.compile(r"^GLS-V\d+\.\d+-[1-4](\.\d+){1,2}$")
 
@@ -60,6 +61,14 @@ class PoolSpec:
     starts_in_days: float
     duration_days: float
     milestones: tuple[MilestoneSpec, ...]
+    # Days after a certification during which an accredited reviewer may void it; its tranche is releasable only
+    # after. 0 makes certifications final at once.
+    challenge_window_days: float = 7.0
+
+    @property
+    def challenge_window(self) -> int:
+        """The challenge window in seconds, as `openPool` takes it."""
+        return int(self.challenge_window_days * DAY)
 
     def to_contract_args(self, site_id: int, asset_address: str, decimals: int, now: int) -> tuple[tuple, list]:
         """(params, milestones) for `ImpactPools.openPool`, with times counted from `now` (unix seconds)."""
@@ -68,7 +77,16 @@ class PoolSpec:
             raise SpecError(f"pool.price {self.price} has more decimals than the asset's {decimals}")
         sale_start = now + int(self.starts_in_days * DAY)
         sale_end = sale_start + int(self.duration_days * DAY)
-        params = (site_id, asset_address, int(price), self.goal_tokens, self.cap_tokens, sale_start, sale_end)
+        params = (
+            site_id,
+            asset_address,
+            int(price),
+            self.goal_tokens,
+            self.cap_tokens,
+            sale_start,
+            sale_end,
+            self.challenge_window,
+        )
         milestones = [
             (
                 to_bytes32(m.standard_ref),
@@ -134,6 +152,7 @@ def parse_pool_spec(data: dict[str, Any]) -> PoolSpec:
     duration = float(sale.get("duration_days", 0))
     if duration <= 0:
         raise SpecError("pool.sale.duration_days must be positive")
+    window = _challenge_window_days(pool)
     return PoolSpec(
         site=site_spec,
         asset=str(pool.get("asset", "ETH")),
@@ -143,7 +162,25 @@ def parse_pool_spec(data: dict[str, Any]) -> PoolSpec:
         starts_in_days=float(sale.get("starts_in_days", 0)),
         duration_days=duration,
         milestones=milestones,
+        challenge_window_days=window,
     )
+
+
+def _challenge_window_days(pool: dict[str, Any]) -> float:
+    where = "pool.challenge_window_days"
+    if "challenge_window_days" not in pool:
+        raise SpecError(
+            f"{where}: missing (days after a certification during which a reviewer may void it, 0 to "
+            f"{MAX_CHALLENGE_WINDOW_DAYS}; 0 makes certifications final at once)"
+        )
+    value = pool["challenge_window_days"]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SpecError(f"{where}: expected a number of days, got {value!r}")
+    if not 0 <= value <= MAX_CHALLENGE_WINDOW_DAYS:
+        raise SpecError(f"{where}: {value} is not between 0 and {MAX_CHALLENGE_WINDOW_DAYS} days")
+    if value * DAY != int(value * DAY):
+        raise SpecError(f"{where}: {value} days is not a whole number of seconds")
+    return float(value)
 
 
 def _section(data: dict[str, Any], key: str, where: str | None = None) -> dict[str, Any]:

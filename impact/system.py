@@ -49,6 +49,18 @@ class System:
         names = [o["name"] for o in _outputs(abi("ImpactPools"), "pool")]
         return dict(zip(names, self.pools.functions.pool(pool_id).call(), strict=True))
 
+    def milestone(self, pool_id: int, milestone_id: int) -> dict[str, Any]:
+        """A milestone's view by field name, or a UserError for an unknown pool or milestone."""
+        info = self.pool(pool_id)
+        if not 0 <= milestone_id < info["milestoneCount"]:
+            raise UserError(f"pool {pool_id} has no milestone {milestone_id} (it has {info['milestoneCount']})")
+        names = [o["name"] for o in _outputs(abi("ImpactPools"), "milestone")]
+        return dict(zip(names, self.pools.functions.milestone(pool_id, milestone_id).call(), strict=True))
+
+    def now(self) -> int:
+        """The latest block's timestamp: the chain's clock, which every view is read at."""
+        return int(self.w3.eth.get_block("latest")["timestamp"])
+
     def asset_units(self, asset: str) -> tuple[int, str]:
         """(decimals, symbol) of a pool asset; ETH for the zero address."""
         if int(asset, 16) == 0:
