@@ -147,23 +147,29 @@ def pending_changes(system: Any) -> list[Change]:
     return sorted(changes, key=lambda c: (c.executable_at, c.contract, c.change_id))
 
 
-def affected_pools(system: Any, change: Change) -> list[dict[str, Any]]:
-    """The live pools (not failed) a change affects: id, site, whether their exit is open and what a token pays."""
-    count = system.pools.functions.poolCount().call()
+def live_pools(system: Any) -> dict[int, dict[str, Any]]:
+    """Every pool that has not failed, by id, with its view."""
+    infos = {p: system.pool(p) for p in range(1, system.pools.functions.poolCount().call() + 1)}
+    return {pool_id: info for pool_id, info in infos.items() if not info["failure"]}
+
+
+def affected_pools(system: Any, change: Change, pools: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The live pools (of `live_pools`) a change affects: id, site, whether their exit is open, what a token pays."""
     found = []
-    for pool_id in range(1, count + 1):
-        info = system.pool(pool_id)
-        if info["failure"] or not change.affects_site(info["siteId"]):
+    for pool_id, info in pools.items():
+        if not change.affects_site(info["siteId"]):
             continue
-        per_token = system.pools.functions.exitQuote(pool_id, 1).call()
+        supply = info["supply"]
+        # What one token redeems for now (exitQuote clamps to the supply, so ask for all of them and divide).
+        per_token = system.pools.functions.exitQuote(pool_id, supply).call() // supply if supply else 0
         found.append(
             {
                 "pool": pool_id,
                 "site": info["siteId"],
                 "exit_open": bool(info["exitOpen"]),
+                "supply": supply,
                 "exit_per_token": per_token,
-                "exit_per_token_text": system.money(info["asset"], per_token),
-                "supply": info["supply"],
+                "exit_per_token_text": system.money(info["asset"], per_token) if supply else "no tokens live",
             }
         )
     return found

@@ -83,23 +83,8 @@ def cmd_pending(ctx: Any) -> None:
     system = ctx.system
     now = system.now()
     changes = governance.pending_changes(system)
-    infos = {p: system.pool(p) for p in range(1, system.pools.functions.poolCount().call() + 1)}
-    rows = []
-    for change in changes:
-        pools = [
-            {
-                "pool": pool_id,
-                "site": info["siteId"],
-                "exit_open": bool(info["exitOpen"]),
-                "exit_per_token": system.pools.functions.exitQuote(pool_id, 1).call(),
-                "asset": info["asset"],
-            }
-            for pool_id, info in infos.items()
-            if not info["failure"] and change.affects_site(info["siteId"])
-        ]
-        for pool in pools:
-            pool["exit_per_token_text"] = system.money(pool.pop("asset"), pool["exit_per_token"])
-        rows.append((change, pools))
+    pools = governance.live_pools(system)
+    rows = [(change, governance.affected_pools(system, change, pools)) for change in changes]
     if ctx.args.json:
         print(json.dumps([_as_json(change, pools, now) for change, pools in rows], indent=2))
         return
@@ -115,7 +100,7 @@ def cmd_pending(ctx: Any) -> None:
         if pools:
             exits = ", ".join(
                 f"pool {p['pool']} (site {p['site']}): exit {'open' if p['exit_open'] else 'closed'}, "
-                f"{p['exit_per_token_text']} a token"
+                + (f"{p['exit_per_token_text']} a token" if p["supply"] else "no tokens live")
                 for p in pools
             )
             print(f"  affects {change.affects}: {exits}")

@@ -53,6 +53,7 @@ class Event:
     block: int
     log_index: int
     tx: str
+    address: str = ""  # the emitting contract, for events two contracts share (delayed changes)
 
     @property
     def position(self) -> tuple[int, int]:
@@ -102,7 +103,7 @@ class LogFetcher:
                 continue
             d = get_event_data(self.w3.codec, item, log)
             tx = "0x" + bytes(d["transactionHash"]).hex()
-            events.append(Event(item["name"], dict(d["args"]), d["blockNumber"], d["logIndex"], tx))
+            events.append(Event(item["name"], dict(d["args"]), d["blockNumber"], d["logIndex"], tx, log["address"]))
         return events
 
     def get_logs(self, addresses: list[str], topics: list[Any], from_block: int, to_block: int) -> list[Any]:
