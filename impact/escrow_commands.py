@@ -232,8 +232,8 @@ def cmd_finalize(ctx: Any) -> None:
     quorum = certifier.functions.quorum().call()
     if count < quorum:
         raise UserError(
-            f"{count} accredited oracle{'s' if count != 1 else ''} back evidence 0x{evidence.hex()} for milestone "
-            f"{milestone_id} of pool {pool_id} in this round; the quorum is {quorum}"
+            f"evidence 0x{evidence.hex()} of milestone {milestone_id} of pool {pool_id} has {count} on-chain "
+            f"attestation{'s' if count != 1 else ''} by accredited oracles in this round; the quorum is {quorum}"
         )
     fn = certifier.functions.finalizeAttestations(pool_id, milestone_id, evidence, uri)
     ctx.sender.simulate(fn)

@@ -26,6 +26,10 @@ class Result:
         """The one line a failed command prints."""
         return self.err.strip()
 
+    @property
+    def warnings(self) -> list[str]:
+        return [line for line in self.err.splitlines() if line.startswith("warning: ")]
+
 
 class Impact:
     """`impact …` against the Brownie test chain, with its own deployments folder."""
@@ -54,6 +58,19 @@ class Impact:
     def json(self, *args: str, **kwargs) -> dict:
         return json.loads(self.ok(*args, "--json", **kwargs))
 
+    def refused(self, *args: str, sender=None, **kwargs) -> str:
+        """Runs a command that must be refused: one line on stderr, no traceback, exit code 1, nothing sent from
+        `sender` (default: the account the command runs as). Returns that line."""
+        account = kwargs.get("account", "dev:0")
+        who = sender or (accounts[int(account[4:])] if account and account.startswith("dev:") else None)
+        nonce = web3.eth.get_transaction_count(who.address) if who else None
+        result = self(*args, **kwargs)
+        assert result.code == 1, result.out + result.err
+        assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err, result.err
+        if who:
+            assert web3.eth.get_transaction_count(who.address) == nonce
+        return result.line
+
 
 def dev(n: int) -> str:
     return f"dev:{n}"
@@ -66,9 +83,10 @@ def impact(tmp_path_factory) -> Impact:
 
 @pytest.fixture(scope="module")
 def deployed(impact) -> dict:
-    """The system deployed by `impact deploy` (oracles: accounts 1-3, quorum 2, a mock USDC)."""
+    """The system deployed by `impact deploy` (oracles: accounts 1-3, quorum 2, reviewer: account 9, the change
+    delay the contracts' minimum of two days, a mock USDC); account 0 holds every programme role."""
     oracles = ",".join(a.address for a in accounts[1:4])
-    impact.ok("deploy", "--oracles", oracles, "--quorum", "2", "--mock-usdc")
+    impact.ok("deploy", "--oracles", oracles, "--quorum", "2", "--reviewers", accounts[9].address, "--mock-usdc")
     deployment = json.loads(next(impact.deployments.iterdir()).read_text())
     impact.ok(
         "site",
