@@ -283,7 +283,15 @@ def cmd_pool_admin(ctx: Context) -> None:
     pools = ctx.system.pools
     if a.action in ("pause", "unpause"):
         receipt = ctx.sender.send(getattr(pools.functions, a.action)())
-        print(f"pools {a.action}d; tx {_tx(receipt)}")
+        if a.action == "pause":
+            ends = pools.functions.pauseEndsAt().call()
+            print(
+                f"pools paused until {format_time(ends)} at the latest: buying, certifying and releasing wait, and "
+                f"every pool's clock stops (exits, refunds, failing, voiding and withdrawals still work); "
+                f"tx {_tx(receipt)}"
+            )
+        else:
+            print(f"pools unpaused; the next pause cannot start within 7 days; tx {_tx(receipt)}")
     elif a.action == "fail":
         ctx.system.pool(a.pool)
         receipt = ctx.sender.send(pools.functions.fail(a.pool))
@@ -514,7 +522,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--admin-delay", type=int, default=0, help="seconds a default-admin transfer must wait (default 0)")
     p.add_argument("--mock-usdc", action="store_true", help="also deploy a mock USDC for local demos")
 
-    site = commands.add_parser("site", help="register sites and change their Green List status")
+    site = commands.add_parser("site", help="register sites, change their Green List status and (delayed) beneficiary")
     site_commands = site.add_subparsers(dest="site_command", required=True, metavar="ACTION")
     p = command("register", "register a protected area", cmd_site_register, site_commands)
     p.add_argument("--name", required=True)
@@ -528,7 +536,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("show", "show a site", cmd_site_show, site_commands)
     p.add_argument("--site", type=int, required=True)
 
-    pool = commands.add_parser("pool", help="open, show, pause, release, fail pools")
+    pool = commands.add_parser("pool", help="open, show, pause, release, fail pools; withdraw credited tranches")
     pool_commands = pool.add_subparsers(dest="pool_command", required=True, metavar="ACTION")
     p = command("open", "open a pool from a YAML/JSON description", cmd_pool_open, pool_commands)
     p.add_argument("--file", required=True, type=Path)
@@ -538,7 +546,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pool", type=int, required=True)
     for action, help_ in (("pause", "stop buying, certifying and releasing"), ("unpause", "lift the pause")):
         command(action, help_, cmd_pool_admin, pool_commands).set_defaults(action=action)
-    p = command("release", "release a certified milestone's tranche to the site", cmd_pool_admin, pool_commands)
+    p = command(
+        "release",
+        "release a final milestone's tranche (after its challenge window) to its recorded payee",
+        cmd_pool_admin,
+        pool_commands,
+    )
     p.set_defaults(action="release")
     p.add_argument("--pool", type=int, required=True)
     p.add_argument("--milestone", type=int, required=True)

@@ -872,7 +872,9 @@ def _changes_affecting(tracer: Tracer, site_id: int, opened: tuple[int, int]) ->
     """The delayed changes that affect a pool of `site_id` opened at `opened`: pending, or settled after it."""
     events = tracer._history()
     scheduled = [e for e in events if e.name == "ChangeScheduled"]
-    settled = {(e.address.lower(), e.args["changeId"]): e for e in events if e.name != "ChangeScheduled"}
+    settled = {
+        (e.address.lower(), e.args["changeId"]): e for e in events if e.name in ("ChangeExecuted", "ChangeCancelled")
+    }
     contracts = {
         tracer.system.registry.address.lower(): governance.REGISTRY,
         tracer.system.certifier.address.lower(): governance.CERTIFIER,

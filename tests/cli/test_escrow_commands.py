@@ -126,9 +126,10 @@ def test_a_change_of_another_sites_beneficiary_does_not_open_the_exit(impact, so
 @pytest.mark.parametrize(
     "args, account, message",
     [
-        (("--tokens", "5"), "dev:6", "holds no tokens of pool"),
+        (("--tokens", "5"), "dev:6", "holds 0 tokens of pool"),
         (("--tokens", "121"), "dev:4", "holds 120 tokens of pool"),
         (("--tokens", "0"), "dev:4", "error: --tokens must be at least 1"),
+        ((), "dev:6", "holds no tokens of pool"),
     ],
 )
 def test_an_exit_for_tokens_one_does_not_hold_is_refused(impact, sold_out, args, account, message):
