@@ -954,6 +954,8 @@ def _pause_intervals(history: list[Event], times: dict[int, int], now: int) -> l
     running: tuple[int, int] | None = None
     for e in history:
         if e.name == "Paused":
+            if running is not None:  # the previous pause ended by itself (no Unpaused event)
+                intervals.append(running)
             running = (times[e.block], e.args["endsAt"])
         elif e.name == "Unpaused" and running is not None:
             intervals.append((running[0], min(times[e.block], running[1])))
