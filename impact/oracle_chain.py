@@ -100,6 +100,13 @@ class Web3OracleChain:
             "signature": "0x" + signature.hex(),
         }
 
+    def is_voided(self, pool_id: int, milestone_id: int, evidence: str) -> bool:
+        raw = bytes.fromhex(evidence.removeprefix("0x"))
+        return bool(self._call(self.certifier.functions.isEvidenceVoided(pool_id, milestone_id, raw)))
+
+    def signature_epoch(self) -> int:
+        return int(self._call(self.certifier.functions.signatureEpoch()))
+
     def now(self) -> int:
         return int(self._guard(lambda: self.w3.eth.get_block("latest"))["timestamp"])
 

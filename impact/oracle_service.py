@@ -6,7 +6,10 @@ Guarantees:
 - never loses a report: a report leaves the inbox only once its outcome is journalled; a malformed one is moved to
   `rejected/` with one clear log line and does not stop the others;
 - rides out node outages: transient RPC failures are retried with exponential backoff;
-- stops cleanly on SIGINT/SIGTERM, between steps.
+- stops cleanly on SIGINT/SIGTERM, between steps;
+- follows the escrow's rounds: a milestone handled before is handled again when a reviewer voided the evidence it
+  handled (a report with new evidence starts the new round), or, in sign mode, when an oracle revocation voided
+  the signature it made (it signs again, at the new signature epoch).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from impact.evidence import AssessmentReport, ReportError, load_report
-from impact.journal import BROADCAST, DONE, PENDING, Journal
+from impact.journal import BROADCAST, DONE, PENDING, Entry, Journal
 
 log = logging.getLogger("impact.oracle")
 T = TypeVar("T")
@@ -63,6 +66,10 @@ class OracleChain(Protocol):
     def receipt(self, tx_hash: str) -> Receipt | None: ...
 
     def sign_certification(self, report: AssessmentReport, deadline: int) -> dict: ...
+
+    def is_voided(self, pool_id: int, milestone_id: int, evidence: str) -> bool: ...
+
+    def signature_epoch(self) -> int: ...
 
     def now(self) -> int: ...
 
@@ -148,6 +155,14 @@ class OracleService:
 
         where = f"pool {report.pool_id} milestone {report.milestone_id}"
         entry = self.journal.get(report.pool_id, report.milestone_id)
+        try:
+            if entry and entry.state == DONE and self._retry(lambda: self._new_round(entry, evidence)):
+                self.journal.forget(report.pool_id, report.milestone_id)
+                entry = None
+        except ChainRejection as exc:
+            log.error("%s: rejected by the chain, %s", path.name, exc)
+            self._move(path, self.config.rejected_dir)
+            return
         if entry and entry.state == DONE:
             if entry.evidence != evidence:
                 log.error(
@@ -173,6 +188,29 @@ class OracleService:
         ):
             return  # stopped mid-way; the report stays in the inbox and the journal says where we were
         self._move(path, self.config.processed_dir)
+
+    def _new_round(self, entry: Entry, evidence: str) -> bool:
+        """Whether a milestone handled before must be handled again: a reviewer voided the evidence it handled (the
+        oracles start a new round, with new evidence), or, in sign mode, an oracle was revoked since it signed (the
+        signature epoch advanced, which voids the signature)."""
+        where = f"pool {entry.pool_id} milestone {entry.milestone_id}"
+        if entry.evidence != evidence:
+            if self.chain.is_voided(entry.pool_id, entry.milestone_id, entry.evidence):
+                log.info("%s: evidence %s was voided by a reviewer; handling the new evidence", where, entry.evidence)
+                return True
+            return False
+        if self.config.mode == SIGN and entry.output:
+            try:
+                signed = int(json.loads(Path(entry.output).read_text())["epoch"])
+            except (OSError, ValueError, KeyError, TypeError):
+                return False
+            epoch = self.chain.signature_epoch()
+            if signed != epoch:
+                log.info(
+                    "%s: an oracle was revoked since it signed (epoch %d, now %d): signing again", where, signed, epoch
+                )
+                return True
+        return False
 
     def _act(self, report: AssessmentReport, evidence: str) -> None:
         pool_id, milestone_id = report.pool_id, report.milestone_id
