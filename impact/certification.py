@@ -38,9 +38,9 @@ class Certification:
     evidence_hash: bytes
     evidence_uri: str
     deadline: int
-    # The certifier's signature epoch (`signatureEpoch()`): it advances whenever an oracle is revoked, which voids
-    # every signature made before.
-    epoch: int = 0
+    # The certifier's signature epoch (`signatureEpoch()`, read when signing): it advances whenever an oracle is
+    # revoked, which voids every signature made before. No default, so that no signer can forget it.
+    epoch: int
 
     def message(self) -> dict[str, Any]:
         return {

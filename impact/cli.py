@@ -122,20 +122,29 @@ class Context:
 # ------------------------------------------------------------------------------------------------------------------
 
 
+ROLE_OPTIONS = ("admin", "registrar", "programme", "pauser")
+
+
 def cmd_deploy(ctx: Context) -> None:
     from impact import deployments
     from impact.accounts import parse_address
-    from impact.deploy import check_inputs, deploy_all
+    from impact.deploy import check_parameters, deploy_all
+    from impact.encoding import format_duration
 
     a = ctx.args
     oracles = [parse_address(o.strip(), "oracle address") for o in a.oracles.split(",") if o.strip()]
-    check_inputs(oracles, a.quorum, a.admin_delay)
+    reviewers = [parse_address(r.strip(), "reviewer address") for r in a.reviewers.split(",") if r.strip()]
+    roles = _deploy_roles(ctx)
+    check_parameters(roles, oracles, a.quorum, reviewers, a.change_delay, a.admin_delay)
     ctx.confirm(
         "Deploying the Green List impact contracts",
         {
             "deployer": ctx.signer.address,
+            **roles.holders(),
             "oracles": ", ".join(oracles),
             "quorum": a.quorum,
+            "reviewers": ", ".join(reviewers) or "none",
+            "change delay": f"{format_duration(a.change_delay)} ({a.change_delay} s)",
             "admin delay": f"{a.admin_delay} s",
             "confirmations": a.confirmations,
         },
@@ -150,17 +159,61 @@ def cmd_deploy(ctx: Context) -> None:
         ctx.net.name,
         oracles,
         a.quorum,
-        a.admin_delay,
+        roles=roles,
+        reviewers=reviewers,
+        change_delay=a.change_delay,
+        admin_delay=a.admin_delay,
         mock_usdc=a.mock_usdc,
         local=not ctx.net.live,
         progress=progress,
     )
     path = deployments.save(deployment)
-    ctx.emit(
-        "deploy/1",
-        {"deployment": deployment.to_json(), "path": str(path)},
+    duties = {
+        "admin": "default admin of the three contracts: accredits and revokes, cancels changes",
+        "registrar": "registers sites, changes their status, schedules beneficiary changes",
+        "programme": "opens pools",
+        "pauser": f"pauses buying, certifying and releasing, {format_duration(7 * 86_400)} at most",
+    }
+    lines = [f"{symbol + ' (mock)':<19} {address}" for symbol, address in deployment.assets.items()]
+    lines += [f"{duty:<19} {holder}  ({duties[duty]})" for duty, holder in roles.holders().items()]
+    lines += [
+        f"{'oracles':<19} {', '.join(oracles)}  (quorum {a.quorum} of {len(oracles)})",
+        f"{'reviewers':<19} {', '.join(reviewers) or 'none'}",
+        f"{'change delay':<19} {format_duration(a.change_delay)} ({a.change_delay} s)",
         f"deployment written to {path}",
-    )
+    ]
+    ctx.emit("deploy/1", {"deployment": deployment.to_json(), "path": str(path)}, "\n".join(lines))
+
+
+def _deploy_roles(ctx: Context) -> Any:
+    """Who holds each duty. On a local chain a missing role goes to the sender; on a live network every role must
+    be given, each to its own account, so that one stolen key cannot do everything."""
+    from impact.accounts import parse_address
+    from impact.deploy import Roles
+    from impact.errors import UserError
+
+    given = {duty: getattr(ctx.args, duty) for duty in ROLE_OPTIONS}
+    if ctx.net.live:
+        missing = [f"--{duty}" for duty, holder in given.items() if not holder]
+        if missing:
+            raise UserError(
+                f"on a live network give every role its own account (typically a multisig each): missing "
+                f"{', '.join(missing)}; one key holding every role could do all the programme can"
+            )
+    holders = {
+        duty: parse_address(holder, f"{duty} address") if holder else ctx.signer.address
+        for duty, holder in given.items()
+    }
+    roles = Roles(**holders)
+    if ctx.net.live and not roles.distinct():
+        lowered = [holder.lower() for holder in holders.values()]
+        shared = [duty for duty in ROLE_OPTIONS if lowered.count(holders[duty].lower()) > 1]
+        raise UserError(
+            f"on a live network each role needs its own account (typically a multisig each), but "
+            f"{' and '.join('--' + d for d in shared)} are the same address; separate keys mean one stolen or "
+            "hostile key cannot do everything"
+        )
+    return roles
 
 
 def cmd_site_register(ctx: Context) -> None:
@@ -209,70 +262,8 @@ def cmd_site_show(ctx: Context) -> None:
     )
 
 
-def cmd_oracle_role(ctx: Context) -> None:
-    from impact.accounts import parse_address
-    from impact.errors import UserError
-    from impact.output import plural
-
-    a = ctx.args
-    oracle = parse_address(a.address, "oracle address")
-    certifier = ctx.system.certifier
-    role = certifier.functions.ORACLE_ROLE().call()
-    holds = certifier.functions.hasRole(role, oracle).call()
-    count, quorum = certifier.functions.oracleCount().call(), certifier.functions.quorum().call()
-    if a.action == "grant" and holds:
-        raise UserError(f"{oracle} is already an accredited oracle; nothing was sent", "already-oracle")
-    if a.action == "revoke":
-        if not holds:
-            raise UserError(f"{oracle} is not an accredited oracle; nothing was sent", "not-oracle")
-        if count - 1 < quorum:
-            fix = (
-                f"lower the quorum first (`impact oracle quorum {count - 1}`)"
-                if count > 1
-                else "grant another oracle first"
-            )
-            raise UserError(
-                f"revoking {oracle} would leave {plural(count - 1, 'oracle')}, fewer than the quorum of {quorum}, "
-                f"and no milestone could be certified: {fix}",
-                "below-quorum",
-            )
-    fn = (certifier.functions.grantRole if a.action == "grant" else certifier.functions.revokeRole)(role, oracle)
-    ctx.sender.simulate(fn)
-    ctx.confirm(f"{a.action.capitalize()}ing the oracle role", {"oracle": oracle})
-    receipt = ctx.sender.send(fn)
-    count = certifier.functions.oracleCount().call()
-    ctx.emit(
-        f"oracle.{a.action}/1",
-        {"oracle": oracle, "oracle_count": count, "quorum": quorum, "transaction": _tx_json(receipt)},
-        f"oracle role {a.action}ed {'to' if a.action == 'grant' else 'from'} {oracle}; {plural(count, 'oracle')} "
-        f"now, quorum {quorum}; tx {_tx(receipt)}",
-    )
-
-
-def cmd_oracle_quorum(ctx: Context) -> None:
-    from impact.errors import UserError
-
-    certifier = ctx.system.certifier
-    previous = certifier.functions.quorum().call()
-    if ctx.args.quorum == previous:
-        raise UserError(f"the quorum is already {previous}; nothing was sent", "unchanged")
-    fn = certifier.functions.setQuorum(ctx.args.quorum)
-    ctx.sender.simulate(fn)
-    ctx.confirm("Setting the oracles' quorum", {"quorum": f"{previous} -> {ctx.args.quorum}"})
-    receipt = ctx.sender.send(fn)
-    ctx.emit(
-        "oracle.quorum/1",
-        {
-            "quorum": ctx.args.quorum,
-            "previous_quorum": previous,
-            "oracle_count": certifier.functions.oracleCount().call(),
-            "transaction": _tx_json(receipt),
-        },
-        f"quorum set to {ctx.args.quorum} (was {previous}); tx {_tx(receipt)}",
-    )
-
-
 def cmd_oracle_attest(ctx: Context) -> None:
+    from impact.encoding import format_time
     from impact.errors import UserError
     from impact.evidence import ReportError, load_report
     from impact.oracle_commands import check_criterion
@@ -297,15 +288,28 @@ def cmd_oracle_attest(ctx: Context) -> None:
             raise UserError("give --report R, or all of --pool, --milestone, --evidence-hash and --uri", "usage")
         pool_id, milestone_id, uri = a.pool, a.milestone, a.uri
         evidence = _bytes32(a.evidence_hash)
-    fn = ctx.system.certifier.functions.attest(pool_id, milestone_id, evidence, uri)
+    certifier = ctx.system.certifier
+    ctx.system.pool(pool_id)
+    if certifier.functions.hasAttested(pool_id, milestone_id, ctx.signer.address).call():
+        raise UserError(
+            f"oracle {ctx.signer.address} already attested milestone {milestone_id} of pool {pool_id} in this round "
+            "(an oracle attests once per round; a reviewer's void starts a new one)",
+            "CertifierAlreadyAttested",
+        )
+    fn = certifier.functions.attest(pool_id, milestone_id, evidence, uri)
     ctx.sender.simulate(fn)
     ctx.confirm(
         "Attesting a milestone", {"pool": pool_id, "milestone": milestone_id, "evidence": "0x" + evidence.hex()}
     )
     receipt = ctx.sender.send(fn)
     logs = ctx.system.pools.events.MilestoneCertified().process_receipt(receipt, errors=_discard())
-    attested = ctx.system.certifier.events.OracleAttested().process_receipt(receipt, errors=_discard())
-    outcome = "and CERTIFIED the milestone" if logs else "(quorum not reached yet)"
+    attested = certifier.events.OracleAttested().process_receipt(receipt, errors=_discard())
+    if logs:
+        ends = logs[0]["args"]["challengeEndsAt"]
+        outcome = f"and CERTIFIED the milestone (challenge window until {format_time(ends)})"
+    else:
+        count = attested[0]["args"]["attestations"] if attested else "?"
+        outcome = f"({count} of the quorum of {certifier.functions.quorum().call()} so far)"
     ctx.emit(
         "oracle.attest/1",
         {
@@ -316,6 +320,7 @@ def cmd_oracle_attest(ctx: Context) -> None:
             "oracle": ctx.signer.address,
             "attestations": attested[0]["args"]["attestations"] if attested else None,
             "certified": bool(logs),
+            "challenge_ends_at": logs[0]["args"]["challengeEndsAt"] if logs else None,
             "transaction": _tx_json(receipt),
         },
         f"attested pool {pool_id} milestone {milestone_id} with evidence 0x{evidence.hex()} {outcome}; "
@@ -324,6 +329,7 @@ def cmd_oracle_attest(ctx: Context) -> None:
 
 
 def cmd_pool_open(ctx: Context) -> None:
+    from impact.encoding import format_duration
     from impact.errors import UserError
     from impact.output import plural
     from impact.pool_spec import SpecError, describe, load_pool_spec
@@ -363,12 +369,13 @@ def cmd_pool_open(ctx: Context) -> None:
         "pool.open/1",
         {"pool": _pool_json(ctx, pool_id), "transaction": _tx_json(receipt)},
         f"pool {pool_id} opened for site {a.site}: {spec.price} {symbol} per token, "
-        f"{plural(len(milestones), 'milestone')}; tx {_tx(receipt)}",
+        f"{plural(len(milestones), 'milestone')}, challenge window {format_duration(params[-1])}; "
+        f"tx {_tx(receipt)}",
     )
 
 
 def cmd_pool_show(ctx: Context) -> None:
-    from impact.encoding import format_time
+    from impact.encoding import format_duration, format_time
     from impact.errors import FAILURE
     from impact.output import plural
 
@@ -381,8 +388,11 @@ def cmd_pool_show(ctx: Context) -> None:
         f"pool {ctx.args.pool}: site {info['siteId']}, {state}, price {money(info['price'])}, sold "
         f"{info['tokensSold']}/{info['capTokens']} (goal {info['goalTokens']}), sale "
         f"{format_time(info['saleStart'])} to {format_time(info['saleEnd'])}, raised {money(info['raised'])}, "
-        f"released {money(info['released'])}, refunded {money(info['refunded'])}, escrow {money(info['escrow'])}, "
-        f"certified {info['certifiedCount']} of {plural(info['milestoneCount'], 'milestone')}",
+        f"released {money(info['released'])}, refunded {money(info['refunded'])}, exited {money(info['exited'])}, "
+        f"escrow {money(info['escrow'])}, certified {info['certifiedCount']} of "
+        f"{plural(info['milestoneCount'], 'milestone')} (final {info['finalizedCount']}), challenge window "
+        f"{format_duration(info['challengeWindow'])}, paused {format_duration(info['pausedTime'])}, exits "
+        f"{'OPEN' if info['exitOpen'] else 'closed'}",
     )
 
 
@@ -520,11 +530,14 @@ def cmd_refund(ctx: Context) -> None:
         if due:
             raise UserError(
                 f"pool {a.pool} has not been failed yet, but it can be ({FAILURE[due]}): run "
-                f"`impact pool fail --pool {a.pool}` first, then refund",
+                f"`impact pool fail --pool {a.pool}` first (anyone may), then refund",
                 "PoolsNotFailed",
             )
+        hint = ""
+        if info["exitOpen"]:
+            hint = f"; a change affecting it is pending, so `impact exit --pool {a.pool}` redeems now"
         raise UserError(
-            f"pool {a.pool} has not failed, so its tokens cannot be refunded ({_sale_state(ctx, info)})",
+            f"pool {a.pool} has not failed, so its tokens cannot be refunded ({_sale_state(ctx, info)}){hint}",
             "PoolsNotFailed",
         )
     fn = pools.functions.refund(a.pool, tokens)
@@ -783,6 +796,17 @@ def _asset_address(ctx: Context, asset: str) -> str:
     return address
 
 
+def _duration(text: str) -> int:
+    import argparse
+
+    from impact.governance import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 # ------------------------------------------------------------------------------------------------------------------
 # Parser
 # ------------------------------------------------------------------------------------------------------------------
@@ -890,6 +914,28 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="seconds a transfer of the default admin role must wait (default: 0)",
     )
+    for duty, what in (
+        ("admin", "the default admin of the three contracts"),
+        ("registrar", "registers sites and schedules beneficiary changes"),
+        ("programme", "opens pools"),
+        ("pauser", "may pause for a week at most"),
+    ):
+        p.add_argument(
+            f"--{duty}",
+            metavar="ADDRESS",
+            help=f"{what} (default: the sender, on local chains only; a live network needs each role's own account)",
+        )
+    p.add_argument(
+        "--reviewers", default="", metavar="A,B", help="comma-separated Independent Reviewer addresses (default: none)"
+    )
+    p.add_argument(
+        "--change-delay",
+        type=_duration,
+        default=2 * 86_400,
+        metavar="DURATION",
+        help="how long accrediting an oracle, lowering the quorum, revoking a reviewer or changing a beneficiary "
+        "waits: seconds, or e.g. 3d, 36h (default: 2d, the contracts' minimum; at most 30d)",
+    )
     p.add_argument("--mock-usdc", action="store_true", help="also deploy a mock USDC for local demos (default: no)")
 
     site = group("site", "register sites, change and show their Green List status")
@@ -930,13 +976,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("fail", "fail a pool whose goal, deadline or site failed", cmd_pool_fail, pool)
     p.add_argument("--pool", type=pool_id, required=True, metavar="P", help="the pool (required)")
 
-    oracle = group("oracle", "accredit oracles, set the quorum, attest, sign, relay, watch")
-    for action in ("grant", "revoke"):
-        p = command(action, f"{action} the oracle role", cmd_oracle_role, oracle)
-        p.set_defaults(action=action)
-        p.add_argument("address", help="the oracle's address")
-    p = command("quorum", "set how many oracles must agree", cmd_oracle_quorum, oracle)
-    p.add_argument("quorum", type=whole(1), help="the new quorum, from 1 to the number of oracles")
+    oracle = group(
+        "oracle", "accredit (delayed) and revoke oracles, change the quorum, attest, finalize, sign, relay, watch"
+    )
     p = command("attest", "attest a milestone on chain from the oracle's own account", cmd_oracle_attest, oracle)
     p.add_argument(
         "--report",
@@ -977,6 +1019,13 @@ def build_parser() -> argparse.ArgumentParser:
     how_long = p.add_mutually_exclusive_group(required=True)
     how_long.add_argument("--days", type=positive_number, metavar="D", help="days to move forward (or --seconds)")
     how_long.add_argument("--seconds", type=whole(1), metavar="S", help="seconds to move forward (or --days)")
+
+    # The trust-minimised escrow: delayed changes and exits, challenge windows and reviewers, credited tranches.
+    from impact import escrow_commands, governance_commands
+
+    groups = {"site": site, "pool": pool, "oracle": oracle}
+    governance_commands.register(command, commands, groups)
+    escrow_commands.register(command, commands, groups)
     return parser
 
 

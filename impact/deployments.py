@@ -41,6 +41,8 @@ class Deployment:
     block: int
     contracts: dict[str, Deployed]
     assets: dict[str, str] = field(default_factory=dict)
+    # Who held each programme duty at deployment (admin, registrar, programme, pauser); roles may change since.
+    roles: dict[str, str] = field(default_factory=dict)
     deployed_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     genesis_hash: str | None = None
     local: bool = False
@@ -123,6 +125,7 @@ def read(path: Path) -> Deployment:
             block=data["block"],
             contracts={k: Deployed(**v) for k, v in data["contracts"].items()},
             assets=data.get("assets", {}),
+            roles=data.get("roles", {}),
             deployed_at=data.get("deployed_at", ""),
             genesis_hash=data.get("genesis_hash"),
             local=bool(data.get("local", False)),

@@ -71,3 +71,29 @@ def parse_utc_time(value: object, *, end_of_day: bool) -> int:
         start = int(datetime(value.year, value.month, value.day, tzinfo=UTC).timestamp())
         return start + 86_399 if end_of_day else start
     raise ValueError(f"{value!r} is not a date or time: write it like 2027-03-01 or 2027-03-01T00:00:00Z")
+
+
+def format_duration(seconds: int) -> str:
+    """A span of time in the two largest units that matter: '2 days', '1 day 3 h', '3 h 20 min', '45 s'."""
+    seconds = max(0, int(seconds))
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes, secs = divmod(rest, 60)
+    parts = [(days, "day"), (hours, "h"), (minutes, "min"), (secs, "s")]
+    shown = []
+    for value, unit in parts:
+        if value or shown:
+            shown.append((value, unit))
+        if len(shown) == 2:
+            break
+    shown = [(v, u) for v, u in shown if v]
+    if not shown:
+        return "0 s"
+    return " ".join(f"{v} {u}{'s' if u == 'day' and v != 1 else ''}" for v, u in shown)
+
+
+def format_until(timestamp: int, now: int) -> str:
+    """When `timestamp` comes, seen from `now`: '2026-12-03T14:00:00Z (in 1 day 3 h)' or '… (2 h ago)'."""
+    if timestamp >= now:
+        return f"{format_iso(timestamp)} (in {format_duration(timestamp - now)})"
+    return f"{format_iso(timestamp)} ({format_duration(now - timestamp)} ago)"

@@ -16,14 +16,15 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from impact.encoding import format_time
+from impact.encoding import format_duration, format_time
 
 # Green List status of a site (SiteRegistry.SiteStatus) and why a pool failed (IImpactPools.FailureReason), by value.
 STATUS = ["unknown", "Candidate", "Green Listed", "Suspended", "Withdrawn"]
 FAILURE = ["not failed", "goal not reached", "milestone missed", "site withdrawn"]
 FAILURE_CODES = [None, "goal-not-reached", "milestone-missed", "site-withdrawn"]
-ROLES = ("DEFAULT_ADMIN_ROLE", "REGISTRAR_ROLE", "PROGRAMME_ROLE", "PAUSER_ROLE", "CERTIFIER_ROLE", "ORACLE_ROLE")
+ROLES = ("DEFAULT_ADMIN_ROLE", "REGISTRAR_ROLE", "PROGRAMME_ROLE", "PAUSER_ROLE", "REVIEWER_ROLE")
 MAX_MILESTONES = 32  # ImpactPools.MAX_MILESTONES
+CHANGE_STATE = ["unknown", "pending", "executed", "cancelled"]
 
 
 class UserError(Exception):
@@ -59,6 +60,7 @@ def _role(role: bytes) -> str:
     from eth_utils import keccak
 
     names = {bytes(32): "DEFAULT_ADMIN_ROLE", **{keccak(text=name): name for name in ROLES[1:]}}
+    names[keccak(text="BENEFICIARY")] = "site beneficiary"
     return names.get(bytes(role), "0x" + bytes(role).hex())
 
 
@@ -164,7 +166,9 @@ SENTENCES: dict[str, Callable[[Args], str]] = {
         f"the tranche of milestone {a['milestoneId']} of pool {a['poolId']} was already released"
     ),
     "PoolsPaymentFailed": lambda a: f"the payment of {a['amount']} (base units) to {_addr(a['to'])} failed",
-    "PoolsNothingToWithdraw": lambda a: f"nothing is credited to {_addr(a['account'])} in {_addr(a['asset'])}",
+    "PoolsNothingToWithdraw": lambda a: (
+        f"no credited tranche is waiting for milestone {a['milestoneId']} of pool {a['poolId']}"
+    ),
     "PoolsCannotFail": lambda a: (
         f"pool {a['poolId']} cannot be failed: its goal was reached or its sale is still open, no milestone is "
         "overdue and its site is not withdrawn"
@@ -183,12 +187,17 @@ SENTENCES: dict[str, Callable[[Args], str]] = {
     "CertifierSignatureExpired": lambda a: (
         f"the signatures expired at {format_time(a['deadline'])}: the oracles must sign again"
     ),
-    "CertifierBelowQuorum": lambda a: f"{_n(a['signatures'], 'signature')} given, the quorum is {a['quorum']}",
+    "CertifierBelowQuorum": lambda a: (
+        f"only {_n(a['count'], 'signature')} or attestation{'' if a['count'] == 1 else 's'} of the quorum of "
+        f"{a['quorum']}"
+    ),
     "CertifierSignerOutOfOrder": lambda a: (
         f"signer {_addr(a['signer'])} of signature {a['index'] + 1} is repeated or out of order "
         "(signatures must be sorted by signer address, ascending)"
     ),
-    "CertifierNotOracle": lambda a: f"{_addr(a['signer'])} is not an accredited oracle",
+    "CertifierNotOracle": lambda a: (
+        f"{_addr(a['account'])} is not an accredited oracle (now: it may have been revoked since it signed)"
+    ),
     "CertifierMalformedSignature": lambda a: f"signature {a['index'] + 1} is malformed",
     "CertifierInvalidSignature": lambda a: (
         f"the wallet {_addr(a['signer'])} rejected signature {a['index'] + 1} (ERC-1271)"
@@ -202,7 +211,6 @@ SENTENCES: dict[str, Callable[[Args], str]] = {
     "RegistryInvalidWdpaId": lambda a: "the WDPA id must be a positive number",
     "RegistryWdpaIdTaken": lambda a: f"WDPA id {a['wdpaId']} is already registered as site {a['siteId']}",
     "RegistryZeroBeneficiary": lambda a: "the beneficiary cannot be the zero address",
-    "RegistryInvalidStatus": lambda a: f"site {a['siteId']} cannot be set to {_status(a['status'])}: it is already",
     "RegistrySiteWithdrawn": lambda a: f"site {a['siteId']} was withdrawn and can no longer change",
     # --- OpenZeppelin: access control, pausing, reentrancy, safe casts and transfers, EIP-712 ---
     "AccessControlUnauthorizedAccount": lambda a: (
@@ -217,8 +225,6 @@ SENTENCES: dict[str, Callable[[Args], str]] = {
         f"the default admin transfer can be accepted only after {format_time(a['schedule'])}"
     ),
     "AccessControlInvalidDefaultAdmin": lambda a: f"{_addr(a['defaultAdmin'])} cannot become the default admin",
-    "EnforcedPause": lambda a: "the contracts are paused by the programme (refunds still work)",
-    "ExpectedPause": lambda a: "the contracts are not paused",
     "ReentrancyGuardReentrantCall": lambda a: "a contract tried to call back into the pools during a payment",
     "SafeCastOverflowedUintDowncast": lambda a: f"the value {a['value']} does not fit in {a['bits']} bits",
     "SafeERC20FailedOperation": lambda a: f"the token {_addr(a['token'])} refused the transfer",
@@ -244,6 +250,93 @@ SENTENCES: dict[str, Callable[[Args], str]] = {
     "ERC20InvalidReceiver": lambda a: f"{_addr(a['receiver'])} cannot receive the token",
     "ERC20InvalidSender": lambda a: f"{_addr(a['sender'])} cannot send the token",
     "ERC20InvalidSpender": lambda a: f"{_addr(a['spender'])} cannot be a spender",
+    # --- trust-minimised escrow: delayed changes, exits, challenge windows, reviewers, bounded pauses ---
+    "PoolsPaused": lambda a: (
+        f"buying, certifying and releasing are paused until {_when(a['endsAt'], a['_now'])} at the latest "
+        "(exits, refunds, failing, voiding and withdrawals still work)"
+    ),
+    "RegistryInvalidTransition": lambda a: (
+        f"site {a['siteId']} cannot go from {STATUS[a['from']]} to {STATUS[a['to']]} (Candidate -> Green Listed; "
+        "Candidate or Green Listed -> Suspended; Green Listed -> Candidate; Suspended -> what it was; any -> Withdrawn)"
+    ),
+    "ChangesUnknownChange": lambda a: f"there is no change {a['changeId']}",
+    "ChangesNotPending": lambda a: f"change {a['changeId']} was already {CHANGE_STATE[a['state']]}",
+    "ChangesNotDue": lambda a: (
+        f"change {a['changeId']} becomes executable at {format_time(a['executableAt'])} "
+        f"(in {format_duration(a['executableAt'] - a['_now'])})"
+    ),
+    "ChangesInvalidDelay": lambda a: (
+        f"a change delay must be between {format_duration(a['minDelay'])} and {format_duration(a['maxDelay'])}, "
+        f"not {format_duration(a['delay'])} ({a['delay']} s)"
+    ),
+    "ChangesUnauthorized": lambda a: f"{_addr(a['account'])} may neither schedule nor cancel this kind of change",
+    "CertifierAccreditationsExhausted": lambda a: (
+        "all 256 oracle accreditations of this certifier are used up: deploy a new certifier"
+    ),
+    "CertifierAlreadyOracle": lambda a: f"{_addr(a['account'])} is already an accredited oracle",
+    "CertifierAlreadyReviewer": lambda a: f"{_addr(a['account'])} is already an accredited reviewer",
+    "CertifierNotReviewer": lambda a: f"{_addr(a['account'])} is not an accredited reviewer",
+    "CertifierConflictingEvidence": lambda a: (
+        f"oracle {_addr(a['oracle'])} attested other evidence on chain for milestone {a['milestoneId']} of pool "
+        f"{a['poolId']}; one oracle cannot back two pieces of evidence"
+    ),
+    "CertifierDutyConflict": lambda a: (
+        f"{_addr(a['account'])} cannot be both an oracle and the {_role(a['duty'])} (separation of duties)"
+    ),
+    "CertifierEvidenceURIMismatch": lambda a: (
+        f"evidence 0x{bytes(a['evidenceHash']).hex()} of milestone {a['milestoneId']} of pool {a['poolId']} was "
+        "first attested with another URI: give that one"
+    ),
+    "CertifierEvidenceVoided": lambda a: (
+        f"evidence 0x{bytes(a['evidenceHash']).hex()} was voided by a reviewer for milestone {a['milestoneId']} of "
+        f"pool {a['poolId']}: a new certification needs new evidence"
+    ),
+    "CertifierWrongQuorumDirection": lambda a: (
+        f"the quorum is {a['currentQuorum']}: raising it is immediate and lowering it is a delayed change, "
+        f"and {a['quorum']} went the other way"
+    ),
+    "CertifierMiswired": lambda a: (
+        f"the pools {_addr(a['pools'])} and the registry {_addr(a['registry'])} were not deployed for this certifier"
+    ),
+    "CertifierZeroAddress": lambda a: "the zero address can never be an oracle or a reviewer",
+    "CertifierZeroReason": lambda a: "a void needs the hash of the reviewer's reasons",
+    "PoolsChallengeWindowOpen": lambda a: (
+        f"the challenge window of milestone {a['milestoneId']} of pool {a['poolId']} is open until "
+        f"{_when(a['challengeEndsAt'], a['_now'])}: its tranche can be released after that, unless a reviewer voids it"
+    ),
+    "PoolsChallengeWindowClosed": lambda a: (
+        f"the challenge window of milestone {a['milestoneId']} of pool {a['poolId']} has closed: its certification "
+        "is final"
+    ),
+    "PoolsNoPendingChange": lambda a: (
+        f"no change affecting pool {a['poolId']} is pending, so exits are closed (they open while a delayed change "
+        "affecting the pool waits; `impact governance pending` lists them)"
+    ),
+    "PoolsNotPayee": lambda a: (
+        f"{_addr(a['caller'])} is neither the recorded payee of milestone {a['milestoneId']} of pool {a['poolId']} "
+        "nor the site's beneficiary now"
+    ),
+    "PoolsSiteSuspended": lambda a: (
+        f"site {a['siteId']} of pool {a['poolId']} is suspended: no tranche is released until it is reinstated"
+    ),
+    "PoolsNotPaused": lambda a: "the pools are not paused",
+    "PoolsPauseCoolingDown": lambda a: (
+        f"a new pause cannot start before {_when(a['notBefore'], a['_now'])} (the cool-down after the last one)"
+    ),
+    "PoolsOracleConflict": lambda a: f"{_addr(a['account'])} is an accredited oracle and can hold no role here",
+    "PoolsNotCertifier": lambda a: f"only the certifier records and voids certifications, not {_addr(a['caller'])}",
+    "PoolsZeroAddress": lambda a: "the registry or certifier address is zero",
+    "PoolsInvalidChallengeWindow": lambda a: (
+        f"a challenge window of {format_duration(a['challengeWindow'])} is longer than the "
+        f"{format_duration(a['maxChallengeWindow'])} allowed"
+    ),
+    "RegistryOracleConflict": lambda a: (
+        f"{_addr(a['account'])} is an accredited oracle: it can be neither a beneficiary nor hold a role in the "
+        "registry (separation of duties)"
+    ),
+    "RegistrySameBeneficiary": lambda a: (
+        f"{_addr(a['beneficiary'])} already receives the tranches of site {a['siteId']}"
+    ),
 }
 
 # Solidity's built-in Panic(uint256) codes.
@@ -344,6 +437,11 @@ def contract_error(exc: Exception, now: int = 0) -> UserError:
         return UserError(*reversed(translate(data, now)))
     message = getattr(exc, "message", None) or str(exc)
     return UserError(f"the transaction would revert: {message}", "reverted")
+
+
+def _when(timestamp: int, now: int) -> str:
+    """'2026-12-03 14:00 UTC (in 1 day 3 h)', or without the countdown when the time is past or unknown."""
+    return format_time(timestamp) + (f" (in {format_duration(timestamp - now)})" if now and timestamp > now else "")
 
 
 def explain_exception(exc: Exception, now: int = 0) -> str:

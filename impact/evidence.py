@@ -23,7 +23,6 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
-from eth_utils import keccak
 
 from impact.encoding import format_iso, parse_utc_time
 
@@ -79,6 +78,8 @@ def build_manifest(folder: Path, files: Iterable[str]) -> str:
 
 
 def hash_manifest(manifest: str) -> bytes:
+    from eth_utils import keccak  # here, not at import: `impact --help` must not load eth-utils
+
     return keccak(manifest.encode("utf-8"))
 
 

@@ -93,6 +93,14 @@ class Journal:
     def rejected(self, pool_id: int, milestone_id: int, detail: str) -> None:
         self._update(pool_id, milestone_id, state=REJECTED, detail=detail)
 
+    def forget(self, pool_id: int, milestone_id: int) -> None:
+        """Drops a finished milestone's row, so that a new round (after a reviewer's void, or a revocation that voided
+        a signature) is handled afresh. Never for a row in state `broadcast`: that transaction must be followed."""
+        self._db.execute(
+            "DELETE FROM milestones WHERE pool_id = ? AND milestone_id = ? AND state != ?",
+            (pool_id, milestone_id, BROADCAST),
+        )
+
     def entries(self) -> list[Entry]:
         rows = self._db.execute(
             "SELECT pool_id, milestone_id, report, evidence, state, deadline, raw_tx, tx_hash, output, detail "

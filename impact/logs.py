@@ -56,6 +56,7 @@ class Event:
     block: int
     log_index: int
     tx: str
+    address: str = ""  # the emitting contract, for events two contracts share (delayed changes)
 
     @property
     def position(self) -> tuple[int, int]:
@@ -89,7 +90,7 @@ class LogSource:
     def decode(self, item: dict[str, Any], log: Any) -> Event:
         d = get_event_data(self.w3.codec, item, log)
         tx = "0x" + bytes(d["transactionHash"]).hex()
-        return Event(item["name"], dict(d["args"]), d["blockNumber"], d["logIndex"], tx)
+        return Event(item["name"], dict(d["args"]), d["blockNumber"], d["logIndex"], tx, log["address"])
 
     def events(
         self, contract: str, address: str, event: str, topics: Sequence[Any], from_block: int, to_block: int

@@ -49,9 +49,9 @@ class Web3OracleChain:
         fields = dict(zip(struct_fields(self._pools_abi, "milestone"), info, strict=True))
         return MilestoneView(standard_ref=from_bytes32(fields["standardRef"]), certified=bool(fields["certified"]))
 
-    def attestation_of(self, pool_id: int, milestone_id: int) -> bytes | None:
-        value = bytes(self._call(self.certifier.functions.attestationOf(pool_id, milestone_id, self.oracle)))
-        return value if any(value) else None
+    def has_attested(self, pool_id: int, milestone_id: int) -> bool:
+        """Whether this oracle attested the milestone in its current round (a reviewer's void starts a new one)."""
+        return bool(self._call(self.certifier.functions.hasAttested(pool_id, milestone_id, self.oracle)))
 
     def sign_attest_tx(self, report: AssessmentReport) -> tuple[bytes, str]:
         call = self.certifier.functions.attest(
@@ -86,8 +86,10 @@ class Web3OracleChain:
         return self._guard(fetch)
 
     def sign_certification(self, report: AssessmentReport, deadline: int) -> dict:
+        # Signed at the certifier's current signature epoch: an oracle revoked later voids the signature.
+        epoch = self._call(self.certifier.functions.signatureEpoch())
         claim = certification.Certification(
-            report.pool_id, report.milestone_id, report.evidence_hash(), report.evidence_uri, deadline
+            report.pool_id, report.milestone_id, report.evidence_hash(), report.evidence_uri, deadline, epoch
         )
         chain_id = self._guard(lambda: self.w3.eth.chain_id)
         signature = certification.sign(claim, chain_id, self.certifier.address, self.account.key)
@@ -99,9 +101,17 @@ class Web3OracleChain:
             "evidenceHash": "0x" + claim.evidence_hash.hex(),
             "evidenceURI": claim.evidence_uri,
             "deadline": deadline,
+            "epoch": epoch,
             "signer": self.oracle,
             "signature": "0x" + signature.hex(),
         }
+
+    def is_voided(self, pool_id: int, milestone_id: int, evidence: str) -> bool:
+        raw = bytes.fromhex(evidence.removeprefix("0x"))
+        return bool(self._call(self.certifier.functions.isEvidenceVoided(pool_id, milestone_id, raw)))
+
+    def signature_epoch(self) -> int:
+        return int(self._call(self.certifier.functions.signatureEpoch()))
 
     def now(self) -> int:
         return int(self._guard(lambda: self.w3.eth.get_block("latest"))["timestamp"])

@@ -1,4 +1,11 @@
-"""`impact oracle sign | submit | watch | verify-evidence`: EIP-712 certifications and the oracle service."""
+"""`impact oracle sign | submit | watch | verify-evidence`: EIP-712 certifications and the oracle service.
+
+A signature file (JSON, written by `oracle sign` and the service's sign mode) records what was signed: `chainId`,
+`certifier`, `poolId`, `milestoneId`, `evidenceHash`, `evidenceURI`, `deadline`, `epoch` (the certifier's
+`signatureEpoch()` when it was signed), `signer` and the 65-byte `signature`. A signature is void once its deadline
+has passed, and also after **any** oracle revocation: revoking an oracle advances the signature epoch, so every
+signature made before it no longer verifies, and the assessors sign again.
+"""
 
 from __future__ import annotations
 
@@ -112,10 +119,16 @@ def cmd_sign(ctx: Any) -> None:
         raise UserError(str(exc)) from None
     key = _key(ctx)
     certifier = ctx.system.certifier
-    if not certifier.functions.hasRole(certifier.functions.ORACLE_ROLE().call(), key.address).call():
+    if not certifier.functions.isOracle(key.address).call():
         raise UserError(f"{key.address} is not an accredited oracle of this deployment")
+    _check_not_voided(ctx, report)
     claim = certification.Certification(
-        report.pool_id, report.milestone_id, report.evidence_hash(), report.evidence_uri, deadline
+        report.pool_id,
+        report.milestone_id,
+        report.evidence_hash(),
+        report.evidence_uri,
+        deadline,
+        certifier.functions.signatureEpoch().call(),
     )
     signature = certification.sign(claim, ctx.w3.eth.chain_id, certifier.address, key.key)
     out = a.out or report.folder / f"signature-{key.address}.json"
@@ -125,8 +138,19 @@ def cmd_sign(ctx: Any) -> None:
         "oracle.sign/1",
         {"signature_file": str(out), "signature": document},
         f"signed pool {report.pool_id} milestone {report.milestone_id}, evidence 0x{claim.evidence_hash.hex()}, "
-        f"valid until {format_iso(deadline)}: {out}",
+        f"valid until {format_iso(deadline)} unless an oracle is revoked before (signature epoch {claim.epoch}): "
+        f"{out}",
     )
+
+
+def _check_not_voided(ctx: Any, report: AssessmentReport) -> None:
+    evidence = report.evidence_hash()
+    if ctx.system.certifier.functions.isEvidenceVoided(report.pool_id, report.milestone_id, evidence).call():
+        raise UserError(
+            f"evidence 0x{evidence.hex()} was voided by a reviewer for milestone {report.milestone_id} of pool "
+            f"{report.pool_id}: a new certification needs new evidence",
+            "evidence-voided",
+        )
 
 
 def _signature_file(ctx: Any, claim: Any, signer: str, signature: bytes) -> dict[str, Any]:
@@ -138,6 +162,7 @@ def _signature_file(ctx: Any, claim: Any, signer: str, signature: bytes) -> dict
         "evidenceHash": "0x" + claim.evidence_hash.hex(),
         "evidenceURI": claim.evidence_uri,
         "deadline": claim.deadline,
+        "epoch": claim.epoch,
         "signer": signer,
         "signature": "0x" + signature.hex(),
     }
@@ -161,6 +186,7 @@ def cmd_submit(ctx: Any) -> None:
         "evidenceHash": "0x" + report.evidence_hash().hex(),
         "evidenceURI": report.evidence_uri,
     }
+    epoch = ctx.system.certifier.functions.signatureEpoch().call()
     signatures: dict[str, bytes] = {}
     deadlines: dict[str, int] = {}
     for path in a.signatures:
@@ -169,8 +195,15 @@ def cmd_submit(ctx: Any) -> None:
             signer = parse_address(data["signer"], f"signer address in {path}")
             signature = bytes.fromhex(data["signature"].removeprefix("0x"))
             deadline = int(data["deadline"])
+            signed_epoch = int(data["epoch"])
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise UserError(f"{path} is not a signature file ({exc})") from None
+            raise UserError(f"{path} is not a signature file ({type(exc).__name__}: {exc})") from None
+        if signed_epoch != epoch:
+            raise UserError(
+                f"{path}: {signer} signed at signature epoch {signed_epoch}, but an oracle has been revoked since "
+                f"(epoch {epoch} now), which voids every earlier signature: ask the oracles to sign again",
+                "stale-signature",
+            )
         for field, value in expected.items():
             if str(data.get(field)).lower() != str(value).lower():
                 raise UserError(f"{path} signs {field} {data.get(field)}, but the report and chain give {value}")
@@ -192,7 +225,7 @@ def cmd_submit(ctx: Any) -> None:
         )
     certifier = ctx.system.certifier
     claim = certification.Certification(
-        report.pool_id, report.milestone_id, report.evidence_hash(), report.evidence_uri, deadline
+        report.pool_id, report.milestone_id, report.evidence_hash(), report.evidence_uri, deadline, epoch
     )
     # The contract recovers an EOA's signer from its signature, so a signature over anything else would only show
     # up as an unknown signer: check each here first, by name.
@@ -268,9 +301,8 @@ def cmd_verify_evidence(ctx: Any) -> None:
     from impact.output import plural
 
     report = _report(ctx.args.report)
-    ctx.system.pool(report.pool_id)
-    milestone = ctx.system.pools.functions.milestone(report.pool_id, report.milestone_id).call()
-    certified, on_chain = milestone[5], "0x" + bytes(milestone[7]).hex()
+    milestone = ctx.system.milestone(report.pool_id, report.milestone_id)
+    certified, on_chain = milestone["certified"], "0x" + bytes(milestone["evidenceHash"]).hex()
     mine = "0x" + report.evidence_hash().hex()
     if not certified:
         raise UserError(

@@ -10,7 +10,10 @@ Guarantees:
   report's criterion, and a milestone already certified is nothing to do (processed, not rejected);
 - signs (in sign mode) the deadline written in the report, so that independent oracles' signatures combine;
 - rides out node outages: transient RPC failures are retried with exponential backoff;
-- stops cleanly on SIGINT/SIGTERM, between steps.
+- stops cleanly on SIGINT/SIGTERM, between steps;
+- follows the escrow's rounds: a milestone handled before is handled again when a reviewer voided the evidence it
+  handled (a report with new evidence starts the new round), or, in sign mode, when an oracle revocation voided
+  the signature it made (it signs again, at the new signature epoch).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from impact.evidence import AssessmentReport, ReportError, criterion_mismatch, load_report, signature_deadline
-from impact.journal import BROADCAST, DONE, PENDING, Journal
+from impact.journal import BROADCAST, DONE, PENDING, Entry, Journal
 
 log = logging.getLogger("impact.oracle")
 T = TypeVar("T")
@@ -67,7 +70,7 @@ class OracleChain(Protocol):
 
     def milestone(self, pool_id: int, milestone_id: int) -> MilestoneView: ...
 
-    def attestation_of(self, pool_id: int, milestone_id: int) -> bytes | None: ...
+    def has_attested(self, pool_id: int, milestone_id: int) -> bool: ...
 
     def sign_attest_tx(self, report: AssessmentReport) -> tuple[bytes, str]: ...
 
@@ -76,6 +79,10 @@ class OracleChain(Protocol):
     def receipt(self, tx_hash: str) -> Receipt | None: ...
 
     def sign_certification(self, report: AssessmentReport, deadline: int) -> dict: ...
+
+    def is_voided(self, pool_id: int, milestone_id: int, evidence: str) -> bool: ...
+
+    def signature_epoch(self) -> int: ...
 
     def now(self) -> int: ...
 
@@ -185,6 +192,14 @@ class OracleService:
 
         where = f"pool {report.pool_id} milestone {report.milestone_id}"
         entry = self.journal.get(report.pool_id, report.milestone_id)
+        try:
+            if entry and entry.state == DONE and self._retry(lambda: self._new_round(entry, evidence)):
+                self.journal.forget(report.pool_id, report.milestone_id)
+                entry = None
+        except ChainRejection as exc:
+            log.error("%s: rejected by the chain, %s", path.name, exc)
+            self._file_away(path, report, self.config.rejected_dir)
+            return REJECTED
         # In sign mode a report with a new deadline (the oracles agreed on another one) is signed again: a
         # signature sends nothing, so signing twice cannot double-submit.
         resign = self.config.mode == SIGN and entry is not None and entry.deadline != report.deadline
@@ -215,6 +230,29 @@ class OracleService:
         self._file_away(path, report, self.config.processed_dir)
         return PROCESSED
 
+    def _new_round(self, entry: Entry, evidence: str) -> bool:
+        """Whether a milestone handled before must be handled again: a reviewer voided the evidence it handled (the
+        oracles start a new round, with new evidence), or, in sign mode, an oracle was revoked since it signed (the
+        signature epoch advanced, which voids the signature)."""
+        where = f"pool {entry.pool_id} milestone {entry.milestone_id}"
+        if entry.evidence != evidence:
+            if self.chain.is_voided(entry.pool_id, entry.milestone_id, entry.evidence):
+                log.info("%s: evidence %s was voided by a reviewer; handling the new evidence", where, entry.evidence)
+                return True
+            return False
+        if self.config.mode == SIGN and entry.output:
+            try:
+                signed = int(json.loads(Path(entry.output).read_text())["epoch"])
+            except (OSError, ValueError, KeyError, TypeError):
+                return False
+            epoch = self.chain.signature_epoch()
+            if signed != epoch:
+                log.info(
+                    "%s: an oracle was revoked since it signed (epoch %d, now %d): signing again", where, signed, epoch
+                )
+                return True
+        return False
+
     def _act(self, report: AssessmentReport, evidence: str) -> None:
         pool_id, milestone_id = report.pool_id, report.milestone_id
         where = f"pool {pool_id} milestone {milestone_id}"
@@ -238,9 +276,8 @@ class OracleService:
         if entry.state == BROADCAST:
             self._follow(pool_id, milestone_id, entry.raw_tx, entry.tx_hash)
             return
-        attested = self.chain.attestation_of(pool_id, milestone_id)
-        if attested:
-            log.info("%s: this oracle already attested %s on chain", where, "0x" + attested.hex())
+        if self.chain.has_attested(pool_id, milestone_id):
+            log.info("%s: this oracle already attested this round on chain", where)
             self.journal.done(pool_id, milestone_id, detail="already attested on chain")
             return
         self.chain.check_certifiable(pool_id, milestone_id)

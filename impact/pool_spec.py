@@ -33,7 +33,8 @@ _STANDARD_REF = re.compile(r"^GLS-V\d+\.\d+-[1-4](\.\d+){1,2}$")
 # The keys each level of the file may have. Anything else is a mistake (`assett`, `start_in_days`) and is refused.
 TOP_KEYS = ("site", "pool", "milestones")
 SITE_KEYS = ("name", "country", "wdpa_id", "metadata_uri")
-POOL_KEYS = ("asset", "price", "goal_tokens", "cap_tokens", "sale")
+POOL_KEYS = ("asset", "price", "goal_tokens", "cap_tokens", "challenge_window_days", "sale")
+MAX_CHALLENGE_WINDOW_DAYS = 30  # ImpactPools.MAX_CHALLENGE_WINDOW
 SALE_KEYS = ("start", "starts_in_days", "end", "duration_days")
 MILESTONE_KEYS = (
     "standard_ref",
@@ -114,6 +115,12 @@ class PoolSpec:
     sale_start: When  # absolute, or days from now (the chain's time)
     sale_end: When  # absolute, or days after the sale's start
     milestones: tuple[MilestoneSpec, ...]
+    challenge_window_days: float = 7.0
+
+    @property
+    def challenge_window(self) -> int:
+        """Seconds after a certification during which a reviewer may void it."""
+        return int(self.challenge_window_days * DAY)
 
     def to_contract_args(
         self, site_id: int, asset_address: str, decimals: int, now: int, symbol: str = ""
@@ -152,7 +159,16 @@ class PoolSpec:
                 raise SpecError(f"{where} {format_iso(deadline)} is not after {previous_name} ({format_iso(previous)})")
             _fits(deadline, "MilestoneParams", "deadline", where)
             previous, previous_name = deadline, f"milestones[{i}].deadline"
-        params = (site_id, asset_address, int(price), self.goal_tokens, self.cap_tokens, start, end)
+        params = (
+            site_id,
+            asset_address,
+            int(price),
+            self.goal_tokens,
+            self.cap_tokens,
+            start,
+            end,
+            self.challenge_window,
+        )
         milestones = [
             (to_bytes32(m.standard_ref), m.description_hash, m.description_uri, m.share_bps, deadline)
             for m, deadline in zip(self.milestones, deadlines, strict=True)
@@ -162,12 +178,13 @@ class PoolSpec:
 
 def describe(params: tuple, milestones: list, price_text: str, site_name: str) -> list[str]:
     """What is about to be opened, in absolute UTC times: the lines `pool open` echoes before it sends."""
-    site_id, _, _, goal, cap, start, end = params
+    site_id, _, _, goal, cap, start, end, window = params
     lines = [
         f"opening a pool for site {site_id} ({site_name}):",
         f"  price          {price_text} per token",
         f"  sale           {format_iso(start)} to {format_iso(end)}",
         f"  goal / cap     {goal:,} / {cap:,} tokens",
+        f"  challenge      {window / DAY:g} days after each certification, in which a reviewer may void it",
     ]
     for i, (ref, _, _, share, deadline) in enumerate(milestones):
         due = format_iso(deadline)
@@ -234,12 +251,30 @@ def parse_pool_spec(data: dict[str, Any]) -> PoolSpec:
         sale_start=_one_of(sale, "start", "starts_in_days", "pool.sale", required=False, end_of_day=False),
         sale_end=_one_of(sale, "end", "duration_days", "pool.sale", required=True, end_of_day=True),
         milestones=milestones,
+        challenge_window_days=_challenge_window_days(pool),
     )
 
 
 # ------------------------------------------------------------------------------------------------------------------
 # Helpers
 # ------------------------------------------------------------------------------------------------------------------
+
+
+def _challenge_window_days(pool: dict[str, Any]) -> float:
+    where = "pool.challenge_window_days"
+    if "challenge_window_days" not in pool:
+        raise SpecError(
+            f"{where}: missing (days after a certification during which a reviewer may void it, 0 to "
+            f"{MAX_CHALLENGE_WINDOW_DAYS}; 0 makes certifications final at once)"
+        )
+    value = pool["challenge_window_days"]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SpecError(f"{where}: expected a number of days, got {value!r}")
+    if not 0 <= value <= MAX_CHALLENGE_WINDOW_DAYS:
+        raise SpecError(f"{where}: {value} is not between 0 and {MAX_CHALLENGE_WINDOW_DAYS} days")
+    if value * DAY != int(value * DAY):
+        raise SpecError(f"{where}: {value} days is not a whole number of seconds")
+    return float(value)
 
 
 def _known_keys(data: dict[str, Any], known: Iterable[str], prefix: str) -> None:

@@ -70,6 +70,10 @@ class System:
         site = dict(zip(names, self.registry.functions.site(site_id).call(), strict=True))
         return {**site, "countryCode": bytes(site["countryCode"]).decode("ascii", errors="replace")}
 
+    def now(self) -> int:
+        """The latest block's timestamp: the chain's clock, which every view is read at."""
+        return int(self.w3.eth.get_block("latest")["timestamp"])
+
     def asset_units(self, asset: str) -> tuple[int, str]:
         """(decimals, symbol) of a pool asset; ETH for the zero address."""
         if int(asset, 16) == 0:

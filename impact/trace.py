@@ -1,12 +1,20 @@
 """Tracing money through the pools, from events alone.
 
 `trace_investor` rebuilds an investor's story: purchases, tokens received and sent on, holdings, every certified
-milestone of their pools (criterion, evidence, oracles, the tranche released) with the part of each tranche
-attributable to them (their holding just before the release over the supply then), refunds, and a summary.
-`trace_pool` is the site's view; `trace_lot` follows one purchase's tokens through transfers (first in, first out).
+milestone of their pools (criterion, evidence, oracles, payee, challenge window, voided certifications, the tranche
+released) with the part of each tranche attributable to them, refunds, exits, the delayed changes that affect their
+pools, and a summary. `trace_pool` is the site's view; `trace_lot` follows one purchase's tokens through transfers
+(first in, first out).
+
+The accounting is the contracts' own, per token (docs/escrow.md): milestone k, once final, has earned
+`e_k = floor(price x c_k / 10,000)` of every token live at that moment, and its tranche is those tokens x
+`(e_k - e_{k-1})`. So the part of a tranche attributable to a holder is the tokens they held when the milestone
+became final x that difference; what is still in escrow for them is their tokens x the unearned `price - e_f`, plus
+their part of final tranches not yet released. For a holder who received no tokens from others, paid = reached the
+site + in escrow + refunded + exited, exactly.
 
 Every query filters on indexed topics (pool id, site id, investor address), so the cost grows with the events of
-interest, not with the chain.
+interest, not with the chain; the one exception is the governance and pause history (few events, by design).
 """
 
 from __future__ import annotations
@@ -16,8 +24,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from impact import governance
 from impact.accounts import parse_address
-from impact.encoding import format_amount, format_time, from_bytes32
+from impact.encoding import format_amount, format_duration, format_time, from_bytes32
 from impact.errors import UserError
 from impact.logs import Event, LogFetcher, LogSource, Source, address_topic, any_of, uint_topic
 from impact.system import System
@@ -29,14 +38,34 @@ POOL_EVENTS = (
     "MilestoneScheduled",
     "TokensPurchased",
     "MilestoneCertified",
+    "CertificationVoided",
     "TrancheReleased",
+    "CreditWithdrawn",
     "PoolFailed",
     "Refunded",
+    "Exited",
 )
-CERTIFIER_EVENTS = ("OracleAttested", "CertifiedBySignatures")
-# The events a milestone's story shows with a time.
-MILESTONE_EVENTS = ("OracleAttested", "CertifiedBySignatures", "MilestoneCertified", "TrancheReleased")
+CERTIFIER_EVENTS = ("OracleAttested", "CertifiedBySignatures", "AttestationsFinalized")
+# The events a milestone's story shows with a time; with the pool's opening (its clock starts) and its burns (the
+# tokens live when a milestone became final).
+MILESTONE_EVENTS = (
+    "OracleAttested",
+    "CertifiedBySignatures",
+    "AttestationsFinalized",
+    "MilestoneCertified",
+    "CertificationVoided",
+    "TrancheReleased",
+    "CreditWithdrawn",
+    "PoolOpened",
+    "Exited",
+    "Refunded",
+)
 TRANSFER_EVENTS = ("TransferSingle", "TransferBatch")
+# Contract-wide history, indexed by nothing a trace knows in advance: the delayed changes of the registry and the
+# certifier, and the pauses of the pools (a pool's clock stops while paused). Few events, in one request.
+CHANGE_EVENTS = ("ChangeScheduled", "ChangeExecuted", "ChangeCancelled")
+PAUSE_EVENTS = ("Paused", "Unpaused")
+BPS = 10_000
 
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -91,9 +120,24 @@ class Release:
     beneficiary: str
     amount: Money
     credited: bool
-    holding: int
-    supply: int
-    attributable: Money
+    holding: int  # the holder's tokens when the milestone became final (0 in a pool trace)
+    supply: int  # the tokens live then: the tranche is supply x the milestone's share of a token
+    attributable: Money  # holding x the milestone's share of a token
+    withdrawn_by: str | None = None  # a credited tranche, once withdrawn
+    withdrawn_tx: str | None = None
+
+
+@dataclass
+class Void:
+    """A reviewer voided a certification within its challenge window."""
+
+    reviewer: str
+    evidence_hash: str
+    reason_hash: str
+    reason_uri: str
+    tx: str
+    block: int
+    time: str
 
 
 @dataclass
@@ -108,7 +152,12 @@ class MilestoneStory:
     evidence_uri: str | None = None
     certified_tx: str | None = None
     certified_time: str | None = None
+    payee: str | None = None  # the site's beneficiary when the quorum certified it: the tranche goes there
+    challenge_ends_at: str | None = None  # when its challenge window ends (moved later by pauses)
+    challenge_ends_at_unix: int | None = None
+    final: bool = False  # certified and past its challenge window
     attestations: list[Attestation] = field(default_factory=list)
+    voided: list[Void] = field(default_factory=list)
     release: Release | None = None
 
 
@@ -123,6 +172,36 @@ class Refund:
 
 
 @dataclass
+class Exit:
+    """Tokens redeemed from a live pool while a change affecting it was pending."""
+
+    tx: str
+    block: int
+    time: str
+    pool_id: int
+    holder: str
+    tokens: int
+    amount: Money
+
+
+@dataclass
+class ChangeStory:
+    """A delayed change of the registry or the certifier that affects the pool."""
+
+    change: str  # "registry:1"
+    what: str
+    scheduled_by: str
+    scheduled_tx: str
+    scheduled_time: str
+    executable_at: str
+    executable_at_unix: int
+    state: str  # "pending", "executed" or "cancelled"
+    settled_by: str | None = None
+    settled_tx: str | None = None
+    settled_time: str | None = None
+
+
+@dataclass
 class PoolAccount:
     pool_id: int
     site: str
@@ -133,6 +212,12 @@ class PoolAccount:
     escrow: Money
     supply: int
     failure: str
+    exited: Money
+    challenge_window: int  # seconds
+    challenge_window_text: str
+    paused_time: int  # seconds paused since the pool opened: every time of the pool is that much later
+    exit_open: bool  # a change affecting the pool is pending and the pool has not failed
+    pending_changes: list[ChangeStory] = field(default_factory=list)
 
 
 @dataclass
@@ -146,6 +231,9 @@ class InvestorPool:
     in_escrow: Money
     certified_milestones: int
     summary: str
+    exited: Money
+    exit_open: bool
+    changes: list[ChangeStory] = field(default_factory=list)  # every change affecting the pool since it opened
 
 
 @dataclass
@@ -157,6 +245,7 @@ class InvestorTrace:
     milestones: list[MilestoneStory]
     refunds: list[Refund]
     pools: list[InvestorPool]
+    exits: list[Exit] = field(default_factory=list)
 
 
 @dataclass
@@ -166,6 +255,9 @@ class Holder:
     tokens_bought: int
     holding: int
     refunded: Money
+    exited: Money
+    reached_site: Money
+    in_escrow: Money
 
 
 @dataclass
@@ -173,6 +265,8 @@ class PoolTrace:
     account: PoolAccount
     holders: list[Holder]
     milestones: list[MilestoneStory]
+    changes: list[ChangeStory] = field(default_factory=list)  # every change affecting the pool since it opened
+    exits: list[Exit] = field(default_factory=list)
 
 
 @dataclass
@@ -207,6 +301,7 @@ class Tracer:
         self.end = self.w3.eth.block_number
         self._times: dict[int, int] = {}
         self._sites: dict[int, str] = {}
+        self._history_events: list[Event] | None = None
 
     # -- investor -------------------------------------------------------------------------------------------
 
@@ -215,8 +310,9 @@ class Tracer:
         me = address_topic(investor)
         # Two log requests find all the investor did: TokensPurchased and ERC-1155's transfers both index the buyer
         # or sender second and the recipient third, so one filter per position takes purchases and transfers
-        # together (a purchase for the investor is also a mint to them). A third fetches all about those pools, and
-        # a fourth their sites' names, over the blocks before the pools opened only.
+        # together (a purchase for the investor is also a mint to them). A third fetches all about those pools, a
+        # fourth their sites' names, over the blocks before the pools opened only, and a fifth the history of
+        # delayed changes and pauses (few events, contract-wide).
         paid, sent = self._purchases_and_transfers([None, me])
         bought_for_me, received = self._purchases_and_transfers([None, None, me])
         transfers = _unique(sent + received)
@@ -224,10 +320,14 @@ class Tracer:
 
         context = self._pool_context(pool_ids)
         refunds = [e for p in pool_ids for e in context[p]["Refunded"] if e.args["holder"] == investor]
+        exits = [e for p in pool_ids for e in context[p]["Exited"] if e.args["holder"] == investor]
+        history = self._history() if pool_ids else []
         self._fetch_times(
-            [e.block for e in paid + bought_for_me + refunds]
+            [e.block for e in paid + bought_for_me]
             + [t[0][0] for t in transfers]
             + [block for p in pool_ids for block in _story_blocks(context[p])]
+            + [e.block for e in history]
+            + [self.end]
         )
 
         purchases = [self._purchase(e, context) for e in _by_position(_unique_events(paid + bought_for_me))]
@@ -250,10 +350,13 @@ class Tracer:
         pools: list[InvestorPool] = []
         for pool_id in pool_ids:
             pool = context[pool_id]
-            pool_stories = self._milestone_stories(pool_id, pool, holder=investor, holder_transfers=transfers)
+            book = self._book(pool)
+            pool_stories = self._milestone_stories(pool_id, pool, book, holder=investor, holder_transfers=transfers)
             stories.extend(pool_stories)
             pools.append(
-                self._investor_pool(pool_id, pool, investor, purchases, refunds, holdings[pool_id], pool_stories)
+                self._investor_pool(
+                    pool_id, pool, book, investor, purchases, refunds, exits, holdings[pool_id], pool_stories, transfers
+                )
             )
         return InvestorTrace(
             investor=investor,
@@ -263,6 +366,7 @@ class Tracer:
             milestones=stories,
             refunds=[self._refund(e, context) for e in _by_position(refunds)],
             pools=pools,
+            exits=[self._exit(e, context) for e in _by_position(exits)],
         )
 
     # -- pool -----------------------------------------------------------------------------------------------
@@ -270,10 +374,16 @@ class Tracer:
     def pool(self, pool_id: int) -> PoolTrace:
         self.system.pool(pool_id)  # a clear error for an unknown pool
         pool = self._pool_context([pool_id])[pool_id]
-        self._fetch_times(_story_blocks(pool))
-        holders = self._holders(pool_id, pool)
+        history = self._history()
+        self._fetch_times(_story_blocks(pool) + [e.block for e in history] + [self.end])
+        book = self._book(pool)
+        holders = self._holders(pool_id, pool, book)
         return PoolTrace(
-            account=self._account(pool_id, pool), holders=holders, milestones=self._milestone_stories(pool_id, pool)
+            account=self._account(pool_id, pool, book),
+            holders=holders,
+            milestones=self._milestone_stories(pool_id, pool, book),
+            changes=book.changes,
+            exits=[self._exit(e, {pool_id: pool}) for e in pool["Exited"]],
         )
 
     # -- token lot ------------------------------------------------------------------------------------------
@@ -337,7 +447,8 @@ class Tracer:
         return _transfer_rows(self.fetch.events_of([source], topics, self.start, self.end))
 
     def _pool_context(self, pool_ids: list[int]) -> dict[int, dict[str, Any]]:
-        """Per pool, from events: parameters, schedule, purchases, certifications, releases, failure, refunds."""
+        """Per pool, from events: parameters, schedule, purchases, certifications and voids, releases, failure,
+        refunds and exits."""
         if not pool_ids:
             return {}
         ids = any_of(uint_topic(p) for p in pool_ids)
@@ -365,6 +476,18 @@ class Tracer:
             for pool_id in pool_ids
         }
 
+    def _history(self) -> list[Event]:
+        """Every delayed change of the registry and the certifier, and every pause of the pools, in one request:
+        contract-wide events, indexed by nothing a trace knows in advance, but rare by design."""
+        if self._history_events is None:
+            sources = [
+                Source("SiteRegistry", self.system.registry.address, CHANGE_EVENTS),
+                Source("MilestoneCertifier", self.system.certifier.address, CHANGE_EVENTS),
+                Source("ImpactPools", self.system.pools.address, PAUSE_EVENTS),
+            ]
+            self._history_events = _by_position(self.fetch.events_of(sources, [], self.start, self.end))
+        return self._history_events
+
     def _fetch_site_names(self, openings: list[Event]) -> None:
         """The names of the sites these pools fund, in one request. A site is registered before a pool can fund
         it, so the request stops at the last of these openings instead of walking the chain to its head."""
@@ -382,6 +505,38 @@ class Tracer:
         names = {e.args["siteId"]: e.args["name"] for e in events}
         for site_id in missing:
             self._sites[site_id] = names.get(site_id, f"site {site_id}")
+
+    def _book(self, pool: dict[str, Any]) -> _Book:
+        """The pool's per-token accounting, its clock and its governance, from its events and the history."""
+        params = pool["params"]
+        price, window = params["price"], params["challengeWindow"]
+        cumulative, earned = 0, []
+        for m in pool["MilestoneScheduled"]:
+            cumulative += m.args["shareBps"]
+            earned.append(price * cumulative // BPS)
+        shares = [e - (earned[k - 1] if k else 0) for k, e in enumerate(earned)]
+        now = self._times[self.end]
+        pauses = _pause_intervals(self._history(), self._times, now)
+        opened = pool["PoolOpened"][0]
+        paused_time = _paused_until(pauses, now) - _paused_until(pauses, self._times[opened.block])
+
+        # The current certification of each milestone: the last one that no void has undone.
+        current: dict[int, Event] = {}
+        for e in _by_position(pool["MilestoneCertified"] + pool["CertificationVoided"]):
+            k = e.args["milestoneId"]
+            if e.name == "MilestoneCertified":
+                current[k] = e
+            else:
+                current.pop(k, None)
+        ends_at = {k: _window_end(self._times[c.block], window, pauses) for k, c in current.items()}
+        finalized = 0
+        while finalized in current and now >= ends_at[finalized]:
+            finalized += 1
+        if pool["PoolFailed"]:  # a pool fails only once every certification is final; nothing changes after
+            finalized = len(current)
+
+        changes = _changes_affecting(self, params["siteId"], opened.position)
+        return _Book(price, earned, shares, current, ends_at, finalized, window, paused_time, changes)
 
     def _money(self, pool: dict[str, Any], amount: int) -> Money:
         decimals, symbol = self.system.asset_units(pool["params"]["asset"])
@@ -407,11 +562,28 @@ class Tracer:
             e.tx, e.block, self._time(e.block), e.args["poolId"], e.args["tokens"], self._money(pool, e.args["amount"])
         )
 
+    def _exit(self, e: Event, context: dict[int, dict[str, Any]]) -> Exit:
+        pool = context[e.args["poolId"]]
+        return Exit(
+            e.tx,
+            e.block,
+            self._time(e.block),
+            e.args["poolId"],
+            e.args["holder"],
+            e.args["tokens"],
+            self._money(pool, e.args["amount"]),
+        )
+
     def _milestone_stories(
-        self, pool_id: int, pool: dict[str, Any], holder: str | None = None, holder_transfers: list[tuple] | None = None
+        self,
+        pool_id: int,
+        pool: dict[str, Any],
+        book: _Book,
+        holder: str | None = None,
+        holder_transfers: list[tuple] | None = None,
     ) -> list[MilestoneStory]:
-        certified = {e.args["milestoneId"]: e for e in pool["MilestoneCertified"]}
         released = {e.args["milestoneId"]: e for e in pool["TrancheReleased"]}
+        withdrawn = {e.args["milestoneId"]: e for e in pool["CreditWithdrawn"]}
         attested = defaultdict(list)
         for e in pool["OracleAttested"]:
             attested[e.args["milestoneId"]].append(
@@ -428,27 +600,44 @@ class Tracer:
                         f"signature relayed by {e.args['relayer']}",
                     )
                 )
+        voids = defaultdict(list)
+        for e in pool["CertificationVoided"]:
+            voids[e.args["milestoneId"]].append(
+                Void(
+                    e.args["reviewer"],
+                    _hex(e.args["evidenceHash"]),
+                    _hex(e.args["reasonHash"]),
+                    e.args["reasonURI"],
+                    e.tx,
+                    e.block,
+                    self._time(e.block),
+                )
+            )
         stories = []
         for m in pool["MilestoneScheduled"]:
             k = m.args["milestoneId"]
+            certified = book.current.get(k)
             story = MilestoneStory(
                 pool_id,
                 k,
                 from_bytes32(m.args["standardRef"]),
                 m.args["shareBps"],
-                format_time(m.args["deadline"]),
-                k in certified,
+                format_time(m.args["deadline"] + book.paused_time),
+                certified is not None,
                 attestations=attested.get(k, []),
+                voided=voids.get(k, []),
             )
-            if k in certified:
-                c = certified[k]
+            if certified is not None:
+                c = certified
                 story.evidence_hash, story.evidence_uri = _hex(c.args["evidenceHash"]), c.args["evidenceURI"]
                 story.certified_tx, story.certified_time = c.tx, self._time(c.block)
+                story.payee = c.args["payee"]
+                story.challenge_ends_at_unix = book.ends_at[k]
+                story.challenge_ends_at = format_time(book.ends_at[k])
+                story.final = k < book.finalized
             if k in released:
                 r = released[k]
-                supply = _supply_before(pool, r.position)
-                holding = _balance_before(holder_transfers or [], holder, pool_id, r.position) if holder else 0
-                share = r.args["amount"] * holding // supply if supply else 0
+                holding = self._holding_at_final(pool, book, k, holder_transfers or [], holder) if holder else 0
                 story.release = Release(
                     r.tx,
                     r.block,
@@ -457,17 +646,67 @@ class Tracer:
                     self._money(pool, r.args["amount"]),
                     r.args["credited"],
                     holding,
-                    supply,
-                    self._money(pool, share),
+                    self._supply_at_final(pool, book, k),
+                    self._money(pool, holding * book.shares[k]),
                 )
+                if k in withdrawn:
+                    story.release.withdrawn_by = withdrawn[k].args["account"]
+                    story.release.withdrawn_tx = withdrawn[k].tx
             stories.append(story)
         return stories
 
-    def _account(self, pool_id: int, pool: dict[str, Any]) -> PoolAccount:
+    def _before_final(self, book: _Book, k: int, block: int, log_index: int) -> bool:
+        """Whether something at (block, log_index) happened before milestone k's certification became final: before
+        the certification itself, or in a block stamped before its challenge window ended."""
+        cert = book.current[k]
+        return (block, log_index) < cert.position or self._times[block] < book.ends_at[k]
+
+    def _holding_at_final(
+        self, pool: dict[str, Any], book: _Book, k: int, transfers: list[tuple], holder: str | None
+    ) -> int:
+        """The holder's tokens of the pool when milestone k became final."""
+        pool_id = pool["params"]["poolId"]
+        held = 0
+        for (block, log_index, _), token_id, sender, receiver, tokens in transfers:
+            if token_id != pool_id or not self._before_final(book, k, block, log_index):
+                continue
+            held += tokens if receiver == holder else 0
+            held -= tokens if sender == holder else 0
+        return held
+
+    def _supply_at_final(self, pool: dict[str, Any], book: _Book, k: int) -> int:
+        """The tokens live when milestone k became final (what the contract records as `tokensAtFinal`)."""
+        minted = sum(e.args["tokens"] for e in pool["TokensPurchased"])
+        burned = sum(
+            e.args["tokens"]
+            for e in pool["Refunded"] + pool["Exited"]
+            if self._before_final(book, k, e.block, e.log_index)
+        )
+        return minted - burned
+
+    def _holder_books(
+        self, pool: dict[str, Any], book: _Book, transfers: list[tuple], holder: str, holding: int
+    ) -> tuple[int, int]:
+        """(reached the site, in escrow) for a holder, per token: their tokens when each final milestone became
+        final x its share of a token, released or awaiting release; and the unearned part of the tokens they hold."""
+        reached = waiting = 0
+        released = {e.args["milestoneId"] for e in pool["TrancheReleased"]}
+        for k in range(book.finalized):
+            part = self._holding_at_final(pool, book, k, transfers, holder) * book.shares[k]
+            if k in released:
+                reached += part
+            else:
+                waiting += part
+        earned = book.earned[book.finalized - 1] if book.finalized else 0
+        return reached, waiting + holding * (book.price - earned)
+
+    def _account(self, pool_id: int, pool: dict[str, Any], book: _Book) -> PoolAccount:
         raised = sum(e.args["amountPaid"] for e in pool["TokensPurchased"])
         released = sum(e.args["amount"] for e in pool["TrancheReleased"])
         refunded = sum(e.args["amount"] for e in pool["Refunded"])
+        exited = sum(e.args["amount"] for e in pool["Exited"])
         failure = pool["PoolFailed"][0].args["reason"] if pool["PoolFailed"] else 0
+        pending = [c for c in book.changes if c.state == "pending"]
         return PoolAccount(
             pool_id,
             pool["site"],
@@ -475,44 +714,70 @@ class Tracer:
             self._money(pool, raised),
             self._money(pool, released),
             self._money(pool, refunded),
-            self._money(pool, raised - released - refunded),
+            self._money(pool, raised - released - refunded - exited),
             _supply_before(pool, (10**18, 0)),
             FAILURE[failure],
+            self._money(pool, exited),
+            book.window,
+            format_duration(book.window),
+            book.paused_time,
+            not failure and bool(pending),
+            pending,
         )
 
     def _investor_pool(
         self,
         pool_id: int,
         pool: dict[str, Any],
+        book: _Book,
         investor: str,
         purchases: list[Purchase],
         refunds: list[Event],
+        exits: list[Event],
         holding: int,
         stories: list[MilestoneStory],
+        transfers: list[tuple],
     ) -> InvestorPool:
         paid = sum(p.paid.amount for p in purchases if p.pool_id == pool_id and p.buyer == investor)
-        reached = sum(s.release.attributable.amount for s in stories if s.release)
         refunded = sum(e.args["amount"] for e in refunds if e.args["poolId"] == pool_id)
-        account = self._account(pool_id, pool)
-        escrow_share = account.escrow.amount * holding // account.supply if account.supply else 0
+        exited = sum(e.args["amount"] for e in exits if e.args["poolId"] == pool_id)
+        reached, in_escrow = self._holder_books(pool, book, transfers, investor, holding)
+        account = self._account(pool_id, pool, book)
         certified = sum(1 for s in stories if s.certified)
+        m = lambda amount: self._money(pool, amount).text  # noqa: E731
         summary = (
-            f"pool {pool_id}: of {self._money(pool, paid).text} paid, {self._money(pool, reached).text} reached "
-            f"{pool['site']} through {certified} certified milestone{'s' if certified != 1 else ''}"
+            f"pool {pool_id}: of {m(paid)} paid, {m(reached)} reached {pool['site']} through {certified} certified "
+            f"milestone{'s' if certified != 1 else ''}"
         )
         if refunded:
-            summary += f", {self._money(pool, refunded).text} was refunded"
-        if escrow_share:
+            summary += f", {m(refunded)} was refunded"
+        if exited:
+            summary += f", {m(exited)} was paid back on exit"
+        if in_escrow:
+            in_window = next((s for s in stories if s.certified and not s.final), None)
+            unreleased = next((s for s in stories if s.final and not s.release), None)
             upcoming = next((s for s in stories if not s.certified), None)
             if account.failure:
-                summary += f", {self._money(pool, escrow_share).text} is refundable (pool failed: {account.failure})"
+                summary += f", {m(in_escrow)} is refundable (pool failed: {account.failure})"
+            elif in_window:
+                summary += (
+                    f", {m(in_escrow)} is in escrow while milestone {in_window.milestone_id}'s challenge window "
+                    f"runs (until {in_window.challenge_ends_at})"
+                )
+            elif unreleased:
+                summary += (
+                    f", {m(in_escrow)} is in escrow, milestone {unreleased.milestone_id}'s tranche final and "
+                    "awaiting release"
+                )
             elif upcoming:
                 summary += (
-                    f", {self._money(pool, escrow_share).text} is in escrow awaiting milestone "
-                    f"{upcoming.milestone_id} ({upcoming.standard_ref}) due {upcoming.deadline[:10]}"
+                    f", {m(in_escrow)} is in escrow awaiting milestone {upcoming.milestone_id} "
+                    f"({upcoming.standard_ref}) due {upcoming.deadline[:10]}"
                 )
             else:
-                summary += f", {self._money(pool, escrow_share).text} is certified and awaits release"
+                summary += f", {m(in_escrow)} is certified and awaits release"
+        if account.exit_open:
+            summary += "; exits are open while " + ", ".join(c.change for c in account.pending_changes) + " is pending"
         return InvestorPool(
             pool_id,
             pool["site"],
@@ -520,12 +785,15 @@ class Tracer:
             holding,
             self._money(pool, reached),
             self._money(pool, refunded),
-            self._money(pool, escrow_share),
+            self._money(pool, in_escrow),
             certified,
             summary,
+            self._money(pool, exited),
+            account.exit_open,
+            book.changes,
         )
 
-    def _holders(self, pool_id: int, pool: dict[str, Any]) -> list[Holder]:
+    def _holders(self, pool_id: int, pool: dict[str, Any], book: _Book) -> list[Holder]:
         """Everyone who bought or holds the pool's tokens: start from the recipients of purchases and follow
         transfers out of known holders (by indexed `from` topic) until no new holder appears."""
         known = {e.args["recipient"] for e in pool["TokensPurchased"]} | {
@@ -540,17 +808,26 @@ class Tracer:
             known |= {row[3] for row in transfers if row[1] == pool_id and int(row[3], 16) != 0}
         # Incoming transfers of every known holder complete each balance (mints come from the zero address).
         transfers = _unique(transfers + self._transfers(to=[address_topic(a) for a in sorted(known)]))
+        # Only transfers after the pool's first certification can fall after a milestone became final.
+        first = pool["MilestoneCertified"][0].position if pool["MilestoneCertified"] else None
+        self._fetch_times([row[0][0] for row in transfers if first and row[1] == pool_id and row[0][:2] > first])
         holders = []
         for address in sorted(known):
             bought = [e for e in pool["TokensPurchased"] if e.args["buyer"] == address]
             refunded = [e for e in pool["Refunded"] if e.args["holder"] == address]
+            exited = [e for e in pool["Exited"] if e.args["holder"] == address]
+            holding = self._balance(transfers, address, pool_id)
+            reached, in_escrow = self._holder_books(pool, book, transfers, address, holding)
             holders.append(
                 Holder(
                     address,
                     self._money(pool, sum(e.args["amountPaid"] for e in bought)),
                     sum(e.args["tokens"] for e in bought),
-                    self._balance(transfers, address, pool_id),
+                    holding,
                     self._money(pool, sum(e.args["amount"] for e in refunded)),
+                    self._money(pool, sum(e.args["amount"] for e in exited)),
+                    self._money(pool, reached),
+                    self._money(pool, in_escrow),
                 )
             )
         return holders
@@ -567,6 +844,65 @@ class Tracer:
     def _time(self, block: int) -> str:
         self._fetch_times([block])  # nothing to fetch when the trace fetched its blocks' times up front
         return format_time(self._times[block])
+
+
+@dataclass
+class _Book:
+    """A pool's per-token accounting and clock (see the module's docstring)."""
+
+    price: int
+    earned: list[int]  # e_k: what each token has earned the site once milestones 0..k are final
+    shares: list[int]  # e_k - e_{k-1}: milestone k's share of each token live when it became final
+    current: dict[int, Event]  # the certification of each certified milestone (none voided since)
+    ends_at: dict[int, int]  # when each certification's challenge window ends, in block time
+    finalized: int  # how many milestones are final
+    window: int  # the pool's challenge window, in seconds
+    paused_time: int  # seconds paused since the pool opened
+    changes: list[ChangeStory]
+
+
+def _changes_affecting(tracer: Tracer, site_id: int, opened: tuple[int, int]) -> list[ChangeStory]:
+    """The delayed changes that affect a pool of `site_id` opened at `opened`: pending, or settled after it."""
+    events = tracer._history()
+    scheduled = [e for e in events if e.name == "ChangeScheduled"]
+    settled = {
+        (e.address.lower(), e.args["changeId"]): e for e in events if e.name in ("ChangeExecuted", "ChangeCancelled")
+    }
+    contracts = {
+        tracer.system.registry.address.lower(): governance.REGISTRY,
+        tracer.system.certifier.address.lower(): governance.CERTIFIER,
+    }
+    stories = []
+    for e in scheduled:
+        contract = contracts[e.address.lower()]
+        change = governance.Change(
+            contract,
+            e.args["changeId"],
+            e.args["kind"],
+            e.args["subject"],
+            e.args["value"],
+            e.args["scheduledBy"],
+            e.args["executableAt"],
+        )
+        end = settled.get((e.address.lower(), e.args["changeId"]))
+        if not change.affects_site(site_id) or (end is not None and end.position < opened):
+            continue
+        story = ChangeStory(
+            change.name,
+            change.what,
+            change.scheduled_by,
+            e.tx,
+            tracer._time(e.block),
+            format_time(change.executable_at),
+            change.executable_at,
+            "pending",
+        )
+        if end is not None:
+            story.state = "executed" if end.name == "ChangeExecuted" else "cancelled"
+            story.settled_by = end.args["executedBy" if end.name == "ChangeExecuted" else "cancelledBy"]
+            story.settled_tx, story.settled_time = end.tx, tracer._time(end.block)
+        stories.append(story)
+    return stories
 
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -600,8 +936,46 @@ def _unique_events(events: Iterable[Event]) -> list[Event]:
 
 
 def _story_blocks(pool: dict[str, Any]) -> list[int]:
-    """The blocks of the events a pool's milestone stories show with a time."""
+    """The blocks of the events a pool's milestone stories show with a time (and its clock needs)."""
     return [e.block for name in MILESTONE_EVENTS for e in pool[name]]
+
+
+def _pause_intervals(history: list[Event], times: dict[int, int], now: int) -> list[tuple[int, int]]:
+    """(start, end) of every pause, in block time: it ends when unpaused or by itself at `endsAt`, and a pause
+    still running is counted up to `now`."""
+    intervals = []
+    running: tuple[int, int] | None = None
+    for e in history:
+        if e.name == "Paused":
+            if running is not None:  # the previous pause ended by itself (no Unpaused event)
+                intervals.append(running)
+            running = (times[e.block], e.args["endsAt"])
+        elif e.name == "Unpaused" and running is not None:
+            intervals.append((running[0], min(times[e.block], running[1])))
+            running = None
+    if running is not None:
+        intervals.append((running[0], min(running[1], now)))
+    return intervals
+
+
+def _paused_until(pauses: list[tuple[int, int]], t: int) -> int:
+    """Seconds paused before `t`."""
+    return sum(max(0, min(end, t) - start) for start, end in pauses)
+
+
+def _window_end(certified_at: int, window: int, pauses: list[tuple[int, int]]) -> int:
+    """When a challenge window of `window` seconds opened at `certified_at` ends: the pool's clock stops while the
+    contract is paused, so every pause in the window moves its end later."""
+    cursor, left = certified_at, window
+    for start, end in sorted(pauses):
+        if end <= cursor:
+            continue
+        if start > cursor:
+            if start - cursor >= left:
+                break
+            left -= start - cursor
+        cursor = max(cursor, end)
+    return cursor + left
 
 
 def _transfer_rows(events: Iterable[Event]) -> list[tuple]:
@@ -641,7 +1015,7 @@ def _balance_before(transfers: list[tuple], holder: str | None, pool_id: int, po
 
 def _supply_before(pool: dict[str, Any], position: tuple[int, int]) -> int:
     minted = sum(e.args["tokens"] for e in pool["TokensPurchased"] if e.position < position)
-    burned = sum(e.args["tokens"] for e in pool["Refunded"] if e.position < position)
+    burned = sum(e.args["tokens"] for e in pool["Refunded"] + pool["Exited"] if e.position < position)
     return minted - burned
 
 

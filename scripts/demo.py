@@ -5,6 +5,12 @@
 Brownie starts a local Anvil (its `development` network); every step is an `impact` command, run exactly as a user
 would type it, against that chain. Sample data only (see samples/).
 
+The story: the programme deploys with an Independent Reviewer; investors buy; the site's wallet change is scheduled,
+`governance pending` shows it, an investor exits during the delay, time passes and anyone executes it; the oracles
+certify a milestone by signatures, the reviewer voids it with reasons, and the oracles certify it again with new
+evidence; the challenge window passes and the tranche goes to the payee; a second pool misses its goal and is
+refunded; the traces show all of it.
+
 `make demo` does not use `brownie run`: Brownie imports a script by the parts of its absolute path
 (`home.jane.doe.project.scripts.demo`), which fails in any folder whose path has a dot in it.
 """
@@ -23,6 +29,8 @@ from eth_account import Account
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = "samples/reports/xianju-milestone-1/report.yaml"
+AMENDED = "samples/reports/xianju-milestone-1-amended/report.yaml"
+REVIEW = "samples/reviews/xianju-milestone-1-review.txt"
 
 
 class Shell:
@@ -61,12 +69,22 @@ def main() -> None:
     for n, oracle in enumerate(oracles, start=1):
         env[f"ORACLE{n}_KEY"] = oracle.key.hex()
         accounts[0].transfer(oracle.address, "1 ether", silent=True)
-    roles = {0: "the programme", 4: "alice", 5: "bob", 6: "carol", 7: "the site manager", 8: "anyone (a relayer)"}
+    roles = {
+        0: "the programme (every role, as on a local chain)",
+        3: "the site manager's new wallet",
+        4: "alice",
+        5: "bob",
+        6: "carol",
+        7: "the site manager",
+        8: "anyone (a relayer)",
+        9: "the Independent Reviewer",
+    }
     print("Who is who: " + ", ".join(f"dev:{i} is {name}" for i, name in roles.items()))
     print("            env:ORACLE1_KEY, env:ORACLE2_KEY, env:ORACLE3_KEY are three accredited oracles\n")
     # The chain Brownie started, whatever $ETH_RPC_URL says.
     impact = Shell(env, ["--network", "development", "--rpc-url", web3.provider.endpoint_uri])
-    manager, alice, carol = accounts[7].address, accounts[4].address, accounts[6].address
+    manager, new_wallet = accounts[7].address, accounts[3].address
+    alice, carol, reviewer = accounts[4].address, accounts[6].address, accounts[9].address
 
     impact(
         "deploy",
@@ -76,8 +94,11 @@ def main() -> None:
         ",".join(o.address for o in oracles),
         "--quorum",
         "2",
+        "--reviewers",
+        reviewer,
         "--mock-usdc",
-        note="The programme deploys the registry, the pools and the certifier (2 of 3 oracles)",
+        note="The programme deploys the registry, the pools and the certifier (2 of 3 oracles, one reviewer, "
+        "changes wait 2 days)",
     )
     impact(
         "site",
@@ -106,7 +127,8 @@ def main() -> None:
         "samples/xianju-pool.yaml",
         "--site",
         "1",
-        note="It opens an ETH pool with three Green List milestones (samples/xianju-pool.yaml)",
+        note="It opens an ETH pool with three Green List milestones and a 7-day challenge window "
+        "(samples/xianju-pool.yaml)",
     )
 
     impact("buy", "--account", "dev:4", "--pool", "1", "--tokens", "120", note="Three investors buy impact tokens")
@@ -124,8 +146,42 @@ def main() -> None:
         note="Asking for more than is left is refused before anything is sent",
     )
 
-    later(impact, 31, "the sale has closed with its goal reached")
-    sig1, sig2 = workdir / "oracle1.sig.json", workdir / "oracle2.sig.json"
+    impact(
+        "site",
+        "beneficiary",
+        "--account",
+        "dev:0",
+        "--site",
+        "1",
+        "--address",
+        new_wallet,
+        note="The site manager moves to a new wallet: redirecting money is a delayed change, scheduled in public",
+    )
+    impact("governance", "pending", "--account", "dev:8", note="Anyone sees what is pending and which exits it opens")
+    impact(
+        "exit",
+        "--account",
+        "dev:6",
+        "--pool",
+        "1",
+        note="carol does not accept the change: she exits during the delay, paid what a refund would pay now",
+    )
+    impact(
+        "governance",
+        "execute",
+        "--account",
+        "dev:8",
+        "--change",
+        "registry:1",
+        fails=True,
+        note="Nobody can make it take effect early",
+    )
+    later(impact, 2, "the delay has passed")
+    impact("governance", "execute", "--account", "dev:8", "--change", "registry:1", note="Anyone executes it now")
+    impact("exit", "--account", "dev:4", "--pool", "1", fails=True, note="With nothing pending, exits close again")
+
+    later(impact, 29, "the sale has closed with its goal reached")
+    sig1, sig2, sig3 = (workdir / f"oracle{n}.sig.json" for n in (1, 2, 3))
     impact(
         "oracle",
         "sign",
@@ -148,7 +204,7 @@ def main() -> None:
         "--signatures",
         str(sig1),
         str(sig2),
-        note="Anyone relays both signatures in one transaction: milestone 0 is certified",
+        note="Anyone relays both signatures in one transaction: milestone 0 is certified, its challenge window opens",
     )
     impact(
         "pool",
@@ -159,13 +215,77 @@ def main() -> None:
         "1",
         "--milestone",
         "0",
-        note="Anyone releases the certified tranche to the site",
+        fails=True,
+        note="Its tranche cannot leave escrow while the window is open",
+    )
+    impact(
+        "reviewer",
+        "void",
+        "--account",
+        "dev:9",
+        "--pool",
+        "1",
+        "--milestone",
+        "0",
+        "--reason-file",
+        REVIEW,
+        "--reason-uri",
+        "ipfs://sample/xianju/review-1",
+        note="The Independent Reviewer finds the evidence incomplete and voids the certification, with reasons",
+    )
+    impact(
+        "oracle",
+        "sign",
+        "--account",
+        "env:ORACLE2_KEY",
+        "--report",
+        REPORT,
+        "--out",
+        str(sig2),
+        fails=True,
+        note="The voided evidence can never certify the milestone again",
+    )
+    impact(
+        "oracle",
+        "sign",
+        "--account",
+        "env:ORACLE2_KEY",
+        "--report",
+        AMENDED,
+        "--out",
+        str(sig2),
+        note="The assessors complete the evidence (samples/reports/xianju-milestone-1-amended) and sign anew",
+    )
+    impact("oracle", "sign", "--account", "env:ORACLE3_KEY", "--report", AMENDED, "--out", str(sig3))
+    impact(
+        "oracle",
+        "submit",
+        "--account",
+        "dev:8",
+        "--report",
+        AMENDED,
+        "--signatures",
+        str(sig2),
+        str(sig3),
+        note="Relayed: milestone 0 is certified again, payable to the site's wallet now, with a new window",
+    )
+    later(impact, 8, "the challenge window has passed without a void: the certification is final")
+    impact(
+        "pool",
+        "release",
+        "--account",
+        "dev:8",
+        "--pool",
+        "1",
+        "--milestone",
+        "0",
+        note="Anyone releases the final tranche to the payee recorded at certification",
     )
     impact(
         "oracle",
         "verify-evidence",
         "--report",
-        REPORT,
+        AMENDED,
         note="An investor holding the evidence files recomputes the evidence hash and checks it on chain",
     )
 
@@ -185,11 +305,21 @@ def main() -> None:
     impact("buy", "--account", "dev:4", "--pool", "2", "--tokens", "100")
     impact("buy", "--account", "dev:6", "--pool", "2", "--tokens", "60")
     later(impact, 8, "the USDC sale closed below its goal")
+    impact(
+        "refund",
+        "--account",
+        "dev:4",
+        "--pool",
+        "2",
+        fails=True,
+        note="A refund first needs someone to fail the pool",
+    )
     impact("pool", "fail", "--account", "dev:8", "--pool", "2", note="Anyone fails the pool; holders are refunded")
     impact("refund", "--account", "dev:4", "--pool", "2")
     impact("refund", "--account", "dev:6", "--pool", "2")
 
     impact("trace", "--pool", "1", note="The site's view of pool 1, rebuilt from events")
+    impact("trace", "--investor", carol, note="What carol's money did: she exited pool 1 and was refunded by pool 2")
     impact("trace", "--investor", alice, note="And what alice's money did, rebuilt from events alone")
 
 

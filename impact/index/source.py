@@ -87,7 +87,7 @@ class IndexSource(LogSource):
             codec = self._codecs[id(item)] = EventCodec(item)  # the codec keeps `item` alive, so its id stays its own
         args = codec.args(self.w3, log)
         tx = "0x" + bytes(log["transactionHash"]).hex()
-        return Event(item["name"], args, int(log["blockNumber"]), int(log["logIndex"]), tx)
+        return Event(item["name"], args, int(log["blockNumber"]), int(log["logIndex"]), tx, log["address"])
 
     def unconfirmed(self, blocks: Iterable[int]) -> list[int]:
         """Which of `blocks` the index holds but had not yet seen `confirmations` deep."""

@@ -32,6 +32,9 @@ class Result:
         """The last line of the output: a sending command's result (its first line names the node)."""
         return self.out.strip().splitlines()[-1]
 
+    def warnings(self) -> list[str]:
+        return [line for line in self.err.splitlines() if line.startswith("warning: ")]
+
 
 DEV0 = "dev:0"  # the default account of `Impact.__call__`: the programme
 READ_ONLY = {("trace",), ("pool", "show"), ("site", "show"), ("oracle", "verify-evidence"), ("dev", "advance")}
@@ -76,6 +79,19 @@ class Impact:
         assert last.startswith("pool ") and " opened for site " in last, last
         return int(last.split()[1])
 
+    def refused(self, *args: str, sender=None, **kwargs) -> str:
+        """Runs a command that must be refused: one line on stderr, no traceback, exit code 1, nothing sent from
+        `sender` (default: the account the command runs as). Returns that line."""
+        account = kwargs.get("account", "dev:0")
+        who = sender or (accounts[int(account[4:])] if account and account.startswith("dev:") else None)
+        nonce = web3.eth.get_transaction_count(who.address) if who else None
+        result = self(*args, **kwargs)
+        assert result.code == 1, result.out + result.err
+        assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err, result.err
+        if who:
+            assert web3.eth.get_transaction_count(who.address) == nonce
+        return result.line
+
 
 def dev(n: int) -> str:
     return f"dev:{n}"
@@ -88,9 +104,10 @@ def impact(tmp_path_factory) -> Impact:
 
 @pytest.fixture(scope="module")
 def deployed(impact) -> dict:
-    """The system deployed by `impact deploy` (oracles: accounts 1-3, quorum 2, a mock USDC)."""
+    """The system deployed by `impact deploy` (oracles: accounts 1-3, quorum 2, reviewer: account 9, the change
+    delay the contracts' minimum of two days, a mock USDC); account 0 holds every programme role."""
     oracles = ",".join(a.address for a in accounts[1:4])
-    impact.ok("deploy", "--oracles", oracles, "--quorum", "2", "--mock-usdc")
+    impact.ok("deploy", "--oracles", oracles, "--quorum", "2", "--reviewers", accounts[9].address, "--mock-usdc")
     (path,) = impact.deployments.iterdir()
     deployment = json.loads(path.read_text())
     impact.ok(

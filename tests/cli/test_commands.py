@@ -37,7 +37,7 @@ def test_deploy_records_addresses_blocks_and_transactions_per_chain(impact, depl
 
 
 def test_the_certifier_is_wired_to_the_pools(deployed, pools):
-    assert pools.hasRole(pools.CERTIFIER_ROLE(), deployed["contracts"]["MilestoneCertifier"]["address"])
+    assert pools.certifier() == deployed["contracts"]["MilestoneCertifier"]["address"]
 
 
 def test_buying_with_eth_prints_what_was_bought_and_paid(impact, pools, eth_pool):
@@ -140,7 +140,28 @@ def test_a_missing_private_key_is_reported(impact, eth_pool):
 
 
 def test_help_is_available_on_every_command(impact):
-    for command in (["buy"], ["trace"], ["oracle", "submit"], ["pool", "open"], ["site", "register"], ["refund"]):
+    for command in (
+        ["buy"],
+        ["trace"],
+        ["oracle", "submit"],
+        ["pool", "open"],
+        ["site", "register"],
+        ["refund"],
+        ["exit"],
+        ["governance", "pending"],
+        ["governance", "execute"],
+        ["governance", "cancel"],
+        ["governance", "delay"],
+        ["oracle", "accredit"],
+        ["oracle", "revoke"],
+        ["oracle", "quorum"],
+        ["oracle", "finalize"],
+        ["reviewer", "accredit"],
+        ["reviewer", "revoke"],
+        ["reviewer", "void"],
+        ["site", "beneficiary"],
+        ["pool", "withdraw-credit"],
+    ):
         result = impact(*command, "--help", account=None)
         assert result.code == 0 and "usage: impact" in result.out
 
@@ -160,7 +181,7 @@ def bad_checksum(address: str) -> str:
             "beneficiary address",
         ),
         (("buy", "--pool", "1", "--tokens", "1", "--recipient", "{bad}"), "recipient address"),
-        (("oracle", "grant", "{bad}"), "oracle address"),
+        (("oracle", "accredit", "{bad}"), "oracle address"),
         (("trace", "--investor", "{bad}"), "investor address"),
         (("dev", "fund", "--to", "{bad}", "--amount", "1"), "address"),
         (("pool", "open", "--file", POOL_FILE, "--site", "1", "--asset", "{bad}"), "asset"),
@@ -185,3 +206,13 @@ def test_an_address_with_a_wrong_checksum_is_refused_and_nothing_is_sent(impact,
 def test_an_all_lowercase_address_carries_no_checksum_and_is_accepted(impact, deployed, eth_pool):
     out = impact.ok("buy", "--pool", str(eth_pool), "--tokens", "2", "--recipient", accounts[6].address.lower())
     assert f"for {accounts[6].address}" in out  # shown checksummed
+
+
+def test_the_top_level_help_lists_the_new_commands_and_deploy_shows_its_defaults(impact):
+    top = impact("--help", account=None, rpc=False).out
+    for name in ("governance", "reviewer", "exit"):
+        assert f"    {name}" in top
+    deploy = " ".join(impact("deploy", "--help", account=None, rpc=False).out.split())
+    assert "--change-delay DURATION" in deploy and "(default: 2d, the contracts' minimum; at most 30d)" in deploy
+    assert "--pauser ADDRESS may pause for a week at most (default: the sender, on local chains only;" in deploy
+    assert "--reviewers A,B comma-separated Independent Reviewer addresses (default: none)" in deploy

@@ -38,7 +38,22 @@ def live(tmp_path_factory):
         deployer = Account.create()
         w3.eth.send_transaction({"from": w3.eth.accounts[0], "to": deployer.address, "value": 10**19})
         env["DEPLOYER_KEY"] = deployer.key.hex()
-        yield {"env": env, "w3": w3, "deployer": deployer, "home": home}
+        # One account per duty, as a live network requires (multisigs, in real life); the deployer registers sites.
+        roles = {
+            "admin": Account.create().address,
+            "registrar": deployer.address,
+            "programme": Account.create().address,
+            "pauser": Account.create().address,
+        }
+        yield {
+            "env": env,
+            "w3": w3,
+            "deployer": deployer,
+            "home": home,
+            "oracle": Account.create().address,
+            "roles": [arg for duty, holder in roles.items() for arg in (f"--{duty}", holder)],
+            "role_holders": roles,
+        }
 
 
 def run(live, *args):
@@ -62,19 +77,50 @@ def test_brownie_knows_the_network_as_live(live):
 def test_a_live_deploy_without_confirmation_is_refused_and_sends_nothing(live):
     nonce = live["w3"].eth.get_transaction_count(live["deployer"].address)
     code, out, err = run(
-        live, "deploy", "--account", "env:DEPLOYER_KEY", "--oracles", live["deployer"].address, "--quorum", "1"
+        live, "deploy", "--account", "env:DEPLOYER_KEY", "--oracles", live["oracle"], "--quorum", "1", *live["roles"]
     )
     assert code == 1
     assert out.startswith("network 'testnet' (chain 31337) at http://127.0.0.1:")
     assert f"sending from {live['deployer'].address}" in out.splitlines()[0]
     assert "Deploying the Green List impact contracts:" in out
+    for duty, holder in live["role_holders"].items():
+        assert f"  {duty:<14} {holder}" in out  # every role holder is shown before asking
     assert err == "error: refusing to act on a live network without confirmation: pass --yes"
     assert live["w3"].eth.get_transaction_count(live["deployer"].address) == nonce
 
 
+def test_a_live_deploy_needs_every_role_given(live):
+    nonce = live["w3"].eth.get_transaction_count(live["deployer"].address)
+    code, _, err = run(
+        live, "deploy", "--account", "env:DEPLOYER_KEY", "--oracles", live["oracle"], "--quorum", "1", "--yes"
+    )
+    assert code == 1
+    assert err == (
+        "error: on a live network give every role its own account (typically a multisig each): missing --admin, "
+        "--registrar, --programme, --pauser; one key holding every role could do all the programme can"
+    )
+    assert live["w3"].eth.get_transaction_count(live["deployer"].address) == nonce
+
+
+def test_a_live_deploy_refuses_one_key_for_several_roles(live):
+    key = live["deployer"].address
+    same = [arg for duty in ("admin", "registrar", "programme", "pauser") for arg in (f"--{duty}", key)]
+    nonce = live["w3"].eth.get_transaction_count(key)
+    code, _, err = run(
+        live, "deploy", "--account", "env:DEPLOYER_KEY", "--oracles", live["oracle"], "--quorum", "1", *same, "--yes"
+    )
+    assert code == 1
+    assert err == (
+        "error: on a live network each role needs its own account (typically a multisig each), but --admin and "
+        "--registrar and --programme and --pauser are the same address; separate keys mean one stolen or hostile "
+        "key cannot do everything"
+    )
+    assert live["w3"].eth.get_transaction_count(key) == nonce
+
+
 def test_dev_accounts_do_not_exist_on_a_live_network(live):
     code, _, err = run(
-        live, "deploy", "--account", "dev:0", "--oracles", live["deployer"].address, "--quorum", "1", "--yes"
+        live, "deploy", "--account", "dev:0", "--oracles", live["oracle"], "--quorum", "1", "--yes", *live["roles"]
     )
     assert code == 1 and err.startswith("error: dev accounts exist only on a local development chain")
 
@@ -87,18 +133,22 @@ def test_a_live_deploy_signs_waits_for_confirmations_and_persists_the_deployment
         "--account",
         "env:DEPLOYER_KEY",
         "--oracles",
-        live["deployer"].address,
+        live["oracle"],
         "--quorum",
         "1",
         "--yes",
         "--confirmations",
         "2",
+        *live["roles"],
     )
     assert code == 0, err
     assert "quorum" in out and "deployment written to" in out
+    for duty, holder in live["role_holders"].items():
+        assert f"{duty:<19} {holder}  (" in out
     path = live["home"] / "deployments" / "31337.json"
     deployment = json.loads(path.read_text())
     assert deployment["network"] == "testnet" and deployment["deployer"] == live["deployer"].address
+    assert deployment["roles"] == live["role_holders"]
     for item in deployment["contracts"].values():
         receipt = w3.eth.get_transaction_receipt(item["tx"])
         assert receipt["from"] == live["deployer"].address  # signed locally with the key, not by the node

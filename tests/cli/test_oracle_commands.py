@@ -17,11 +17,17 @@ DAY = 86_400
 
 @pytest.fixture(scope="module")
 def signing_oracles(impact, deployed):
-    """Three oracles with private keys: accredited through `impact oracle grant`, funded for gas."""
+    """Three oracles with private keys, funded for gas: their accreditations scheduled with `impact oracle accredit`
+    and executed by anyone with `impact governance execute` once the two-day delay has passed."""
     keys = [accounts.add() for _ in range(3)]
+    names = []
     for oracle in keys:
         accounts[0].transfer(oracle, 10**18)
-        impact.ok("oracle", "grant", oracle.address)
+        names.append(impact.ok("oracle", "accredit", oracle.address).split()[1].rstrip(":"))
+    chain.sleep(2 * 86_400 + 1)
+    chain.mine()
+    for name in names:
+        impact.ok("governance", "execute", "--change", name, account="dev:8")
     return keys
 
 
@@ -83,6 +89,7 @@ def test_a_signature_file_records_what_was_signed(impact, report, signing_oracle
     sign(impact, report, signing_oracles[0], tmp_path / "sig.json")
     data = json.loads((tmp_path / "sig.json").read_text())
     assert data["signer"] == signing_oracles[0].address
+    assert data["epoch"] == 0  # the certifier's signature epoch: no oracle has been revoked yet
     assert data["poolId"] == report["pool_id"] and data["milestoneId"] == 0
     assert data["chainId"] == chain.id and len(bytes.fromhex(data["signature"][2:])) == 65
 
@@ -92,7 +99,7 @@ def test_one_signature_is_below_the_quorum(impact, report, signing_oracles, tmp_
     result = impact(
         "oracle", "submit", "--report", str(report["path"]), "--signatures", str(tmp_path / "sig.json"), account="dev:8"
     )
-    assert result.code == 1 and result.line == "error: 1 signature given, the quorum is 2"
+    assert result.code == 1 and result.line == "error: only 1 signature or attestation of the quorum of 2"
 
 
 def test_a_signer_who_is_not_an_oracle_cannot_sign(impact, report):
@@ -343,3 +350,37 @@ def test_a_dev_account_of_the_local_node_signs(impact, report, tmp_path):
         assert certification.recover(claim, chain.id, certifier, signature) == accounts[n].address
     assert submit(impact, report, files).code == 0
     assert report["pools"].milestone(report["pool_id"], 0).dict()["certified"]
+
+
+def test_signatures_made_before_an_oracle_revocation_are_void_and_refused_before_sending(
+    impact, report, signing_oracles, tmp_path
+):
+    files = [tmp_path / f"sig{i}.json" for i in range(2)]
+    for oracle, out in zip(signing_oracles[:2], files, strict=True):
+        sign(impact, report, oracle, out)
+    impact.ok("oracle", "revoke", signing_oracles[2].address)  # any revocation advances the epoch
+    line = impact.refused(
+        "oracle", "submit", "--report", str(report["path"]), "--signatures", *map(str, files), account="dev:8"
+    )
+    signer = signing_oracles[0].address
+    assert line == (
+        f"error: {files[0]}: {signer} signed at signature epoch 0, but an oracle has been revoked since (epoch 1 "
+        "now), which voids every earlier signature: ask the oracles to sign again"
+    )
+    for oracle, out in zip(signing_oracles[:2], files, strict=True):  # signed again, at epoch 1: accepted
+        sign(impact, report, oracle, out)
+    assert json.loads(files[0].read_text())["epoch"] == 1
+    out = impact.ok(
+        "oracle", "submit", "--report", str(report["path"]), "--signatures", *map(str, files), account="dev:8"
+    )
+    assert f"certified pool {report['pool_id']} milestone 0 with 2 signatures" in out
+
+
+def test_an_oracle_attests_once_per_round(impact, report):
+    args = ("oracle", "attest", "--report", str(report["path"]))
+    assert "(1 of the quorum of 2 so far)" in impact.ok(*args, account="dev:1")
+    line = impact.refused(*args, account="dev:1")
+    assert line == (
+        f"error: oracle {accounts[1].address} already attested milestone 0 of pool {report['pool_id']} in this "
+        "round (an oracle attests once per round; a reviewer's void starts a new one)"
+    )

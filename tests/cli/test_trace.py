@@ -14,8 +14,9 @@ POOL_FILE = "samples/xianju-pool.yaml"
 
 @pytest.fixture
 def story(impact, deployed):
-    """Pool with alice (120), bob buying 60 for carol, alice giving 20 to dave, milestone 0 certified and released,
-    then alice sending 10 more to dave (after the release, so it must not count for that tranche)."""
+    """Pool with alice (120), bob buying 60 for carol, alice giving 20 to dave, milestone 0 certified, final after
+    its challenge window and released, then alice sending 10 more to dave (after it became final, so it must not
+    count for that tranche)."""
     pools = ImpactPools.at(deployed["contracts"]["ImpactPools"]["address"])
     alice, bob, carol, dave = accounts[4], accounts[5], accounts[6], accounts[9]
     pool_id = impact.open_pool(POOL_FILE)
@@ -39,6 +40,8 @@ def story(impact, deployed):
             "ipfs://sample/report",
             account=oracle,
         )
+    chain.sleep(7 * 86_400 + 1)  # the sample pool's challenge window
+    chain.mine()
     release = impact.ok("pool", "release", "--pool", str(pool_id), "--milestone", "0", account="dev:8")
     release_tx = release.strip().split("tx ")[-1]
     pools.safeTransferFrom(alice, dave, pool_id, 10, b"", {"from": alice})
@@ -73,16 +76,17 @@ def test_a_purchase_for_someone_else_is_in_the_payers_and_the_recipients_trace(i
         ]
 
 
-def test_an_investor_trace_asks_for_logs_four_times_whatever_the_investor_did(impact, story, monkeypatch):
+def test_an_investor_trace_asks_for_logs_five_times_whatever_the_investor_did(impact, story, monkeypatch):
     """Two requests find the investor's purchases and transfers, one the story of their pools, one the sites'
-    names: the number does not grow with what the investor or anyone else did."""
+    names, one the history of delayed changes and pauses: the number does not grow with what the investor or anyone
+    else did."""
     monkeypatch.setenv("IMPACT_DEPLOYMENTS", str(impact.deployments))
     system = System.load(Web3(HTTPProvider(web3.provider.endpoint_uri)))
     for who in ("alice", "bob", "carol", "dave"):
         fetcher = LogFetcher(system.w3)
         trace = Tracer(system, fetcher).investor(story[who].address)
         assert trace.holdings[story["pool_id"]] == story["pools"].balanceOf(story[who], story["pool_id"])
-        assert fetcher.requests == 4
+        assert fetcher.requests == 5
 
 
 def test_holdings_in_the_trace_equal_balance_of(impact, story):
@@ -92,7 +96,9 @@ def test_holdings_in_the_trace_equal_balance_of(impact, story):
         assert holding == story["pools"].balanceOf(story[who], story["pool_id"])
 
 
-def test_the_attributable_part_is_the_holding_before_the_release_over_the_supply(impact, story):
+def test_the_attributable_part_is_the_holding_when_final_times_the_milestones_share_of_a_token(impact, story):
+    """Nothing moved between the end of the challenge window and the release, so the holding and the supply when
+    the milestone became final are those just before the release."""
     pools, pool_id, block = story["pools"], story["pool_id"], story["release_block"]
     trace = impact.json("trace", "--investor", story["alice"].address)
     (milestone,) = [m for m in trace["milestones"] if m["certified"]]
@@ -100,9 +106,10 @@ def test_the_attributable_part_is_the_holding_before_the_release_over_the_supply
     holding_then = pools.balanceOf(story["alice"], pool_id, block_identifier=block - 1)
     supply_then = pools.totalSupply(pool_id, block_identifier=block - 1)
     tranche = pools.milestone(pool_id, 0).dict()["trancheAmount"]
+    share = 5 * 10**16 * 2_000 // 10_000  # the sample pool's price x milestone 0's share
     assert (release["holding"], release["supply"]) == (holding_then, supply_then) == (100, 180)
-    assert release["amount"]["amount"] == tranche
-    assert release["attributable"]["amount"] == tranche * holding_then // supply_then
+    assert release["amount"]["amount"] == tranche == supply_then * share
+    assert release["attributable"]["amount"] == holding_then * share
     assert {a["oracle"] for a in milestone["attestations"]} == {accounts[1].address, accounts[2].address}
 
 

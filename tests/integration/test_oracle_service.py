@@ -51,6 +51,8 @@ def world(tmp_path):
         f"{oracle.address},{w3.eth.accounts[1]}",
         "--quorum",
         "2",
+        "--reviewers",
+        w3.eth.accounts[9],
     )
     impact(
         env,
@@ -230,7 +232,12 @@ def test_the_service_rides_out_a_node_outage_and_stops_cleanly_on_sigterm(world)
         text=True,
     )
     try:
-        time.sleep(2)
+        # Wait until the service is up (it opens its journal once it has connected and loaded the deployment): on a
+        # busy machine starting Python takes longer than any fixed sleep.
+        started = time.monotonic() + 60
+        while not (world["inbox"] / ".journal.sqlite").exists() and time.monotonic() < started:
+            time.sleep(0.1)
+        time.sleep(0.5)
         world["node"].stop()  # the node goes down (and saves its state)...
         drop_report(world)  # ...while a report arrives
         time.sleep(3)
@@ -270,13 +277,20 @@ def test_a_report_on_another_criterion_is_rejected_before_anything_is_signed(wor
 
 
 def test_a_milestone_already_certified_is_processed_not_rejected(world):
-    """Another oracle certified the milestone first (quorum lowered to 1): the service has nothing to do, files the
-    report as processed and exits 0."""
+    """Two other oracles certified the milestone first: the service has nothing to do, files the report as
+    processed and exits 0."""
     common = world["common"]
-    impact(world["env"], "oracle", "quorum", "1", *common, "--account", "dev:0")
-    impact(
-        world["env"], "oracle", "attest", "--report", str(SAMPLE_REPORT / "report.yaml"), *common, "--account", "dev:1"
-    )
+    for other in ("dev:1", "dev:2"):
+        impact(
+            world["env"],
+            "oracle",
+            "attest",
+            "--report",
+            str(SAMPLE_REPORT / "report.yaml"),
+            *common,
+            "--account",
+            other,
+        )
     drop_report(world)
     done = watch(world, "--once")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -298,3 +312,49 @@ def test_an_evidence_file_two_reports_share_stays_for_the_second(world):
         filed = world["inbox"] / "processed" / name
         assert {p.name for p in filed.iterdir()} == {"consultation-record.txt", "eagl-assessment.txt", f"{name}.yaml"}
     assert [p.name for p in world["inbox"].iterdir() if p.suffix in (".txt", ".yaml")] == []
+
+
+def test_after_a_reviewers_void_a_report_with_new_evidence_starts_a_new_round(world, tmp_path):
+    drop_report(world)
+    assert watch(world, "--once").returncode == 0  # this oracle attests: 1 of the quorum of 2
+    common = [*world["common"]]
+    report = str(SAMPLE_REPORT / "report.yaml")
+    impact(world["env"], "oracle", "attest", *common, "--account", "dev:1", "--report", report)  # certified
+    reasons = tmp_path / "review.txt"
+    reasons.write_text("SAMPLE: the record misses the eastern villages.\n")
+    impact(
+        world["env"],
+        "reviewer",
+        "void",
+        *common,
+        "--account",
+        "dev:9",
+        "--pool",
+        "1",
+        "--milestone",
+        "0",
+        "--reason-file",
+        str(reasons),
+    )
+    amended = ROOT / "samples" / "reports" / "xianju-milestone-1-amended"
+    for item in amended.iterdir():
+        shutil.copy(item, world["inbox"] / item.name)
+    done = watch(world, "--once")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "was voided by a reviewer; handling the new evidence" in done.stdout
+    assert "pool 1 milestone 0: attested in block" in done.stdout
+    me, other = world["oracle"].address, world["w3"].eth.accounts[1]
+    assert [e["args"]["oracle"] for e in attestations(world)] == [me, other, me]  # the third in the new round
+    assert world["certifier"].functions.roundOf(1, 0).call() == 1
+
+
+def test_in_sign_mode_a_revocation_makes_the_service_sign_again(world):
+    drop_report(world)
+    assert watch(world, "--once", "--mode", "sign").returncode == 0
+    (signature,) = (world["inbox"] / "signatures").iterdir()
+    assert json.loads(signature.read_text())["epoch"] == 0
+    impact(world["env"], "oracle", "revoke", *world["common"], "--account", "dev:0", world["w3"].eth.accounts[1])
+    drop_report(world)  # the assessor drops the report again
+    done = watch(world, "--once", "--mode", "sign")
+    assert "an oracle was revoked since it signed (epoch 0, now 1): signing again" in done.stdout
+    assert json.loads(signature.read_text())["epoch"] == 1

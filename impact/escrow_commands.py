@@ -1,0 +1,262 @@
+"""`impact exit`, `impact pool withdraw-credit`, `impact reviewer void`, `impact oracle finalize`: what holders,
+payees, reviewers and anyone can do with the escrow's guarantees (docs/escrow.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from impact import governance
+from impact.encoding import format_iso, format_time, format_until
+from impact.errors import FAILURE, UserError
+
+
+def _discard() -> Any:
+    from web3.logs import DISCARD
+
+    return DISCARD
+
+
+def _tx(receipt: Any) -> str:
+    return "0x" + bytes(receipt["transactionHash"]).hex()
+
+
+def _nonnegative(text: str) -> int:
+    import argparse
+
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def register(command: Callable[..., Any], commands: Any, groups: dict[str, Any]) -> None:
+    p = command(
+        "exit",
+        "redeem tokens of a live pool while a change affecting it is pending (for what a refund would pay now)",
+        cmd_exit,
+    )
+    p.add_argument("--pool", type=int, required=True)
+    p.add_argument("--tokens", type=_nonnegative, help="how many (default: all you hold)")
+
+    p = command(
+        "withdraw-credit",
+        "withdraw a tranche that was credited because its payee rejected the payment (the payee, or the site's "
+        "beneficiary now)",
+        cmd_withdraw_credit,
+        groups["pool"],
+    )
+    p.add_argument("--pool", type=int, required=True)
+    p.add_argument("--milestone", type=int, required=True)
+
+    p = command(
+        "void",
+        "void a certification within its challenge window, with the hash of your reasons (accredited reviewers)",
+        cmd_void,
+        groups["reviewer"],
+    )
+    p.add_argument("--pool", type=int, required=True)
+    p.add_argument("--milestone", type=int, required=True)
+    p.add_argument(
+        "--reason-file", type=Path, required=True, help="the reviewer's reasons; keccak-256 of its bytes goes on chain"
+    )
+    p.add_argument("--reason-uri", default="", help="where the reasons are published (default: none)")
+
+    p = command(
+        "finalize",
+        "certify a milestone whose on-chain attestations meet the quorum now, e.g. after it was lowered (anyone)",
+        cmd_finalize,
+        groups["oracle"],
+    )
+    p.add_argument("--report", type=Path, help="assessment report (YAML/JSON); its files give the evidence hash")
+    p.add_argument("--pool", type=int)
+    p.add_argument("--milestone", type=int)
+    p.add_argument("--evidence-hash")
+    p.add_argument("--uri", help="the URI the evidence's first attestation recorded")
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Holders
+# ------------------------------------------------------------------------------------------------------------------
+
+
+def cmd_exit(ctx: Any) -> None:
+    a = ctx.args
+    system = ctx.system
+    info = system.pool(a.pool)
+    pools = system.pools
+    if info["failure"]:
+        raise UserError(
+            f"pool {a.pool} has failed ({FAILURE[info['failure']]}): redeem with `impact refund --pool {a.pool}`"
+        )
+    if a.tokens is not None and a.tokens < 1:
+        raise UserError("--tokens must be at least 1")
+    holder = ctx.signer.address
+    held = pools.functions.balanceOf(holder, a.pool).call()
+    tokens = held if a.tokens is None else a.tokens
+    if tokens < 1:
+        raise UserError(f"{holder} holds no tokens of pool {a.pool}")
+    if tokens > held:
+        raise UserError(f"{holder} holds {held} tokens of pool {a.pool}, not {tokens}")
+    opened = [c for c in governance.pending_changes(system) if c.affects_site(info["siteId"])]
+    if not opened:
+        raise UserError(
+            f"exits of pool {a.pool} are closed: no change affecting it is pending (exits open only while a "
+            f"delayed change affecting the pool waits: a new beneficiary for site {info['siteId']}, an oracle "
+            "accreditation, a lower quorum, a reviewer's revocation, a new delay)"
+        )
+    fn = pools.functions.exit(a.pool, tokens)
+    amount = ctx.sender.simulate(fn)
+    money = system.money(info["asset"], amount)
+    now = system.now()
+    print(f"pool {a.pool}: {tokens} tokens exit for {money}, while {_changes_text(opened, now)}")
+    ctx.confirm("Exiting a pool", {"pool": a.pool, "tokens": tokens, "paid back": money})
+    receipt = ctx.sender.send(fn)
+    event = pools.events.Exited().process_receipt(receipt, errors=_discard())[0]["args"]
+    print(
+        f"exited {event['tokens']} tokens of pool {a.pool} for {system.money(info['asset'], event['amount'])}; "
+        f"the pool goes on for the others; tx {_tx(receipt)}"
+    )
+
+
+def _changes_text(changes: list[governance.Change], now: int) -> str:
+    listed = "; ".join(f"{c.name} ({c.what}, executable {governance.when(c, now)})" for c in changes)
+    return f"{'these changes are' if len(changes) > 1 else 'this change is'} pending: {listed}"
+
+
+def cmd_withdraw_credit(ctx: Any) -> None:
+    a = ctx.args
+    system = ctx.system
+    info = system.pool(a.pool)
+    milestone = system.milestone(a.pool, a.milestone)
+    if not milestone["credited"]:
+        raise UserError(
+            f"no credited tranche is waiting for milestone {a.milestone} of pool {a.pool} "
+            f"({'it was paid out or withdrawn' if milestone['released'] else 'its tranche has not been released'})"
+        )
+    fn = system.pools.functions.withdrawCredit(a.pool, a.milestone)
+    amount = ctx.sender.simulate(fn)
+    ctx.confirm(
+        "Withdrawing a credited tranche",
+        {"pool": a.pool, "milestone": a.milestone, "amount": system.money(info["asset"], amount)},
+    )
+    receipt = ctx.sender.send(fn)
+    event = system.pools.events.CreditWithdrawn().process_receipt(receipt, errors=_discard())[0]["args"]
+    print(
+        f"withdrew the credited tranche of milestone {a.milestone} of pool {a.pool}: "
+        f"{system.money(info['asset'], event['amount'])} to {event['account']}; tx {_tx(receipt)}"
+    )
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Reviewers
+# ------------------------------------------------------------------------------------------------------------------
+
+
+def cmd_void(ctx: Any) -> None:
+    a = ctx.args
+    system = ctx.system
+    try:
+        reasons = a.reason_file.read_bytes()
+    except OSError as exc:
+        raise UserError(f"cannot read {a.reason_file}: {exc.strerror}") from None
+    if not reasons.strip():
+        raise UserError(f"{a.reason_file} is empty: a void needs the reviewer's reasons")
+    from eth_utils import keccak
+
+    reason_hash = keccak(reasons)
+    info = system.pool(a.pool)
+    milestone = system.milestone(a.pool, a.milestone)
+    reviewer = ctx.signer.address
+    if not system.certifier.functions.isReviewer(reviewer).call():
+        raise UserError(f"{reviewer} is not an accredited reviewer")
+    if not milestone["certified"]:
+        raise UserError(f"milestone {a.milestone} of pool {a.pool} is not certified: there is nothing to void")
+    ends = milestone["challengeEndsAt"]
+    opened = ends - info["challengeWindow"]
+    if milestone["finalized"]:
+        raise UserError(
+            f"the challenge window of milestone {a.milestone} of pool {a.pool} ran from {format_iso(opened)} to "
+            f"{format_iso(ends)}: its certification is final and can no longer be voided"
+        )
+    fn = system.certifier.functions.voidCertification(a.pool, a.milestone, reason_hash, a.reason_uri)
+    ctx.sender.simulate(fn)
+    ctx.confirm(
+        "Voiding a certification",
+        {"pool": a.pool, "milestone": a.milestone, "reasons": "0x" + reason_hash.hex(), "reasons URI": a.reason_uri},
+    )
+    receipt = ctx.sender.send(fn)
+    voided = system.pools.events.CertificationVoided().process_receipt(receipt, errors=_discard())
+    voided = sorted((e["args"] for e in voided), key=lambda e: e["milestoneId"])
+    first, later = voided[0], voided[1:]
+    also = ""
+    if later:
+        also = " and of " + ", ".join(
+            f"milestone {e['milestoneId']} (evidence 0x{bytes(e['evidenceHash']).hex()})" for e in later
+        )
+        also += ", certified since"
+    print(
+        f"voided the certification of milestone {a.milestone} of pool {a.pool} (evidence "
+        f"0x{bytes(first['evidenceHash']).hex()}){also}, within its window (until {format_iso(ends)}); reasons "
+        f"0x{reason_hash.hex()} (keccak-256 of {a.reason_file.name}){' at ' + a.reason_uri if a.reason_uri else ''}; "
+        f"the voided evidence can never certify it again: the oracles certify it anew with new evidence before "
+        f"{format_time(milestone['deadline'] + info['pausedTime'])}; tx {_tx(receipt)}"
+    )
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Anyone
+# ------------------------------------------------------------------------------------------------------------------
+
+
+def cmd_finalize(ctx: Any) -> None:
+    a = ctx.args
+    if a.report:
+        from impact.evidence import ReportError, load_report
+
+        try:
+            report = load_report(a.report)
+            pool_id, milestone_id, evidence, uri = (
+                report.pool_id,
+                report.milestone_id,
+                report.evidence_hash(),
+                report.evidence_uri,
+            )
+        except ReportError as exc:
+            raise UserError(str(exc)) from None
+    else:
+        if a.pool is None or a.milestone is None or not a.evidence_hash or a.uri is None:
+            raise UserError("give --report R, or all of --pool, --milestone, --evidence-hash and --uri")
+        pool_id, milestone_id, uri = a.pool, a.milestone, a.uri
+        evidence = _bytes32(a.evidence_hash)
+    system = ctx.system
+    system.milestone(pool_id, milestone_id)
+    certifier = system.certifier
+    count = certifier.functions.attestationCount(pool_id, milestone_id, evidence).call()
+    quorum = certifier.functions.quorum().call()
+    if count < quorum:
+        raise UserError(
+            f"evidence 0x{evidence.hex()} of milestone {milestone_id} of pool {pool_id} has {count} on-chain "
+            f"attestation{'s' if count != 1 else ''} by accredited oracles in this round; the quorum is {quorum}"
+        )
+    fn = certifier.functions.finalizeAttestations(pool_id, milestone_id, evidence, uri)
+    ctx.sender.simulate(fn)
+    ctx.confirm("Finalizing attestations", {"pool": pool_id, "milestone": milestone_id, "attestations": count})
+    receipt = ctx.sender.send(fn)
+    certified = system.pools.events.MilestoneCertified().process_receipt(receipt, errors=_discard())[0]["args"]
+    print(
+        f"certified milestone {milestone_id} of pool {pool_id} from {count} on-chain attestations of evidence "
+        f"0x{evidence.hex()} (quorum {quorum}); payee {certified['payee']}; challenge window until "
+        f"{format_until(certified['challengeEndsAt'], system.now())}; tx {_tx(receipt)}"
+    )
+
+
+def _bytes32(value: str) -> bytes:
+    try:
+        raw = bytes.fromhex(value.removeprefix("0x"))
+    except ValueError:
+        raise UserError(f"'{value}' is not a hex value") from None
+    if len(raw) != 32:
+        raise UserError(f"'{value}' is not 32 bytes")
+    return raw
