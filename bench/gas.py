@@ -26,8 +26,9 @@ FLOORS: dict[str, int] = {
     "buy ETH, repeat buyer": 35_347,
     # as above, but the balance slot goes zero -> non-zero (+17,100)
     "buy ETH, new buyer": 52_447,
-    # as above, and the pool's supply slot too goes zero -> non-zero (+17,100)
-    "buy ETH, first buy of a new pool": 69_547,
+    # a new buyer's floor: the pool's tokens-sold count shares its slot with the price, so that slot is already
+    # non-zero before the pool's first sale (the floor of issue #6 wrongly assumed a zero -> non-zero write)
+    "buy ETH, first buy of a new pool": 52_447,
     # a repeat buy plus the ERC-20 transferFrom: two balances and a finite allowance written, a Transfer log
     "buy ERC-20, repeat buyer, finite allowance": 54_903,
     # intrinsic + calldata + the attestation record (zero -> non-zero) + a vote count + the OracleAttested log
@@ -115,14 +116,14 @@ class GasBench:
             self.certifier.functions.attest(certified_pool, 0, evidence, "ipfs://e"),
         )
         for m in range(1, 6):
-            self._send(self.programme, self.certifier.functions.setQuorum(m))
+            self._set_quorum(m)
             pool_id = self._sold_out_pool(alice)
             self._measure(
                 f"certify with {m} signature{'s' if m > 1 else ''}",
                 self._sender(8),
                 self._certify_call(pool_id, m, evidence),
             )
-        self._send(self.programme, self.certifier.functions.setQuorum(1))
+        self._set_quorum(1)
         self._send(self._sender(8), self._certify_call(certified_pool, 1, evidence, milestone=0))
         self._send(self._sender(8), self._certify_call(certified_pool, 1, evidence, milestone=1))
         self._send(self._sender(8), self.pools.functions.release(certified_pool, 0))  # the manager is paid once
@@ -156,6 +157,18 @@ class GasBench:
         tx_hash = receipt["transactionHash"].to_0x_hex()
         self.results.append(Measurement(operation, receipt["gasUsed"], FLOORS[operation], tx_hash))
 
+    def _set_quorum(self, quorum: int) -> None:
+        """Raising the quorum is immediate; lowering it is a delayed change, scheduled, waited for and executed."""
+        current = self.certifier.functions.quorum().call()
+        if quorum > current:
+            self._send(self.programme, self.certifier.functions.raiseQuorum(quorum))
+        elif quorum < current:
+            fn = self.certifier.functions.scheduleQuorumDecrease(quorum)
+            change_id = fn.call({"from": self.programme.address})
+            self._send(self.programme, fn)
+            self._advance(self.certifier.functions.changeDelay().call())
+            self._send(self._sender(8), self.certifier.functions.executeChange(change_id))
+
     def _now(self) -> int:
         return self.w3.eth.get_block("latest")["timestamp"]
 
@@ -182,7 +195,9 @@ class GasBench:
             )
             for k in range(2)
         ]
-        fn = self.pools.functions.openPool((1, asset, price, goal, cap, now - 60, now + sale_seconds), milestones)
+        # Challenge window 0: a certification is final at once, so a release can follow it without moving the clock.
+        params = (1, asset, price, goal, cap, now - 60, now + sale_seconds, 0)
+        fn = self.pools.functions.openPool(params, milestones)
         pool_id = fn.call({"from": self.programme.address})
         self._send(self.programme, fn)
         return pool_id
@@ -194,7 +209,8 @@ class GasBench:
 
     def _certify_call(self, pool_id: int, signers: int, evidence: bytes, milestone: int = 0) -> Any:
         # A fixed deadline (2100-01-01) with the fixed keys makes every signature, so every run's calldata, the same.
-        claim = certification.Certification(pool_id, milestone, evidence, "ipfs://e", 4_102_444_800)
+        epoch = self.certifier.functions.signatureEpoch().call()
+        claim = certification.Certification(pool_id, milestone, evidence, "ipfs://e", 4_102_444_800, epoch)
         chain_id = self.w3.eth.chain_id
         signatures = [
             (k.address, certification.sign(claim, chain_id, self.certifier.address, k.key))

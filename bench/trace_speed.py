@@ -156,7 +156,7 @@ class ChainFiller:
         now = self.w3.eth.get_block("latest")["timestamp"]
         milestones = [(to_bytes32("GLS-V1.1-2.1.1"), to_bytes32("m0"), "ipfs://m0", 10_000, now + 10 * 365 * 86_400)]
         fn = self.pools.functions.openPool(
-            (1, "0x" + "00" * 20, PRICE, 1, cap, now - 60, now + 30 * 86_400), milestones
+            (1, "0x" + "00" * 20, PRICE, 1, cap, now - 60, now + 30 * 86_400, 0), milestones
         )
         pool_id = fn.call({"from": self.programme.address})
         self.programme.send(fn)

@@ -263,7 +263,7 @@ SENTENCES: dict[str, Callable[[Args], str]] = {
     "ChangesNotPending": lambda a: f"change {a['changeId']} was already {CHANGE_STATE[a['state']]}",
     "ChangesNotDue": lambda a: (
         f"change {a['changeId']} becomes executable at {format_time(a['executableAt'])} "
-        f"(in {format_duration(a['executableAt'] - a['_now'])})"
+        f"(in {format_duration(a['executableAt'] - a['now'])})"
     ),
     "ChangesInvalidDelay": lambda a: (
         f"a change delay must be between {format_duration(a['minDelay'])} and {format_duration(a['maxDelay'])}, "

@@ -45,10 +45,13 @@ def register(command: Callable[..., Any], commands: Any, groups: dict[str, Any])
     gov = commands.add_parser("governance", help="delayed changes: list, execute, cancel; change a contract's delay")
     sub = gov.add_subparsers(dest="governance_command", required=True, metavar="ACTION")
     groups["governance"] = sub
-    p = command(
-        "pending", "every pending change of the registry and the certifier, and the exits it opens", cmd_pending, sub
+    command(
+        "pending",
+        "every pending change of the registry and the certifier, and the exits it opens",
+        cmd_pending,
+        sub,
+        kind="read",  # impact.cli.READ: no account, shows something (--json)
     )
-    p.add_argument("--json", action="store_true", help="machine-readable output")
     p = command("execute", "make a due change take effect (anyone may)", cmd_execute, sub)
     p.add_argument("--change", required=True, metavar="ID", help="e.g. registry:1 or certifier:2")
     p = command("cancel", "cancel a pending change (the default admin, or the role that scheduled it)", cmd_cancel, sub)

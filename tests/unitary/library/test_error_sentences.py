@@ -3,7 +3,7 @@
 import pytest
 from eth_abi import encode
 
-from impact.errors import _SENTENCES, _type, error_abis, explain
+from impact.errors import SENTENCES, _type, error_abis, explain
 
 SAMPLES = {"address": "0x" + "ab" * 20, "bytes32": b"\x01" * 32, "bytes2": b"CN", "string": "x", "bool": True}
 
@@ -17,7 +17,7 @@ def sample(param):
 
 @pytest.mark.parametrize("item", sorted(error_abis().values(), key=lambda i: i["name"]), ids=lambda i: i["name"])
 def test_every_custom_error_has_a_sentence_that_reads_its_own_fields(item):
-    assert item["name"] in _SENTENCES
+    assert item["name"] in SENTENCES
     selector = next(s for s, i in error_abis().items() if i is item)
     data = selector + encode([_type(i) for i in item["inputs"]], [sample(i) for i in item["inputs"]])
     sentence = explain(data, now=1)
