@@ -138,12 +138,15 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
         string calldata evidenceURI
     ) external {
         Backing storage backing = _backing[_roundKey(poolId, milestoneId)][evidenceHash];
-        uint256 count = (backing.mask & _accreditedMask).count();
-        if (count < _quorum) revert CertifierBelowQuorum(count, _quorum);
+        bytes32 uriHash = backing.uriHash;
+        // No attestation of this evidence at all: say so, rather than that the URI differs from none.
+        if (uriHash == bytes32(0)) revert CertifierBelowQuorum(0, _quorum);
         // The URI is not stored, only its hash: the caller must give the one the attestations recorded.
-        if (backing.uriHash != keccak256(bytes(evidenceURI))) {
+        if (uriHash != keccak256(bytes(evidenceURI))) {
             revert CertifierEvidenceURIMismatch(poolId, milestoneId, evidenceHash);
         }
+        uint256 count = (backing.mask & _accreditedMask).count();
+        if (count < _quorum) revert CertifierBelowQuorum(count, _quorum);
         emit AttestationsFinalized(poolId, milestoneId, msg.sender, evidenceHash, count);
         pools.recordCertification(poolId, milestoneId, evidenceHash, evidenceURI);
     }

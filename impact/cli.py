@@ -710,29 +710,29 @@ def _sale_state(ctx: Context, info: dict[str, Any]) -> str:
 
 
 def _pool_json(ctx: Context, pool_id: int, info: dict[str, Any] | None = None) -> dict[str, Any]:
-    from impact.encoding import from_bytes32
     from impact.output import failure, money, nothing, quantity, time
 
     info = info or ctx.system.pool(pool_id)
-    pools = ctx.system.pools
     asset = info["asset"]
     decimals, symbol = ctx.system.asset_units(asset)
     milestones = []
     for m in range(info["milestoneCount"]):
-        ref, _desc_hash, desc_uri, share, deadline, certified, released, evidence, tranche = pools.functions.milestone(
-            pool_id, m
-        ).call()
+        milestone = ctx.system.milestone(pool_id, m)  # by field name: the view's fields grow with the contract
         milestones.append(
             {
                 "id": m,
-                "standard_ref": from_bytes32(ref),
-                "description_uri": nothing(desc_uri),
-                "share_bps": share,
-                "deadline": time(deadline),
-                "certified": certified,
-                "released": released,
-                "evidence_hash": nothing("0x" + bytes(evidence).hex()),
-                "tranche": money(ctx.system, asset, tranche),
+                "standard_ref": milestone["standardRef"],
+                "description_uri": nothing(milestone["descriptionURI"]),
+                "share_bps": milestone["shareBps"],
+                "deadline": time(milestone["deadline"]),
+                "certified": milestone["certified"],
+                "final": milestone["finalized"],
+                "released": milestone["released"],
+                "credited": milestone["credited"],
+                "evidence_hash": nothing("0x" + bytes(milestone["evidenceHash"]).hex()),
+                "payee": nothing(milestone["payee"]) if milestone["certified"] else None,
+                "challenge_ends_at": time(milestone["challengeEndsAt"]) if milestone["certified"] else None,
+                "tranche": money(ctx.system, asset, milestone["trancheAmount"]),
             }
         )
     return {
@@ -748,7 +748,12 @@ def _pool_json(ctx: Context, pool_id: int, info: dict[str, Any] | None = None) -
         "raised": money(ctx.system, asset, info["raised"]),
         "released": money(ctx.system, asset, info["released"]),
         "refunded": money(ctx.system, asset, info["refunded"]),
+        "exited": money(ctx.system, asset, info["exited"]),
         "escrow": money(ctx.system, asset, info["escrow"]),
+        "challenge_window_seconds": info["challengeWindow"],
+        "paused_seconds": info["pausedTime"],
+        "exit_open": info["exitOpen"],
+        "finalized_count": info["finalizedCount"],
         "certified_count": info["certifiedCount"],
         "failure": failure(info["failure"]),
         "milestones": milestones,

@@ -188,8 +188,8 @@ def deploy_all(
 
 def _incomplete(exc: BaseException, contracts: dict[str, Deployed], assets: dict[str, str]) -> UserError:
     """One sentence: why the deployment stopped and exactly what it had deployed (nothing is recorded)."""
-    if isinstance(exc, KeyboardInterrupt):
-        reason, code = "interrupted", "interrupted"
+    if isinstance(exc, KeyboardInterrupt):  # an Interrupted names the transaction that was sent (impact.tx)
+        reason, code = str(exc) or "interrupted", "interrupted"
     elif isinstance(exc, UserError):
         reason, code = str(exc), exc.code
     else:
@@ -197,6 +197,8 @@ def _incomplete(exc: BaseException, contracts: dict[str, Deployed], assets: dict
     done = [f"{name} at {d.address} (tx {d.tx})" for name, d in contracts.items()]
     done += [f"mock {symbol} at {address}" for symbol, address in assets.items()]
     if not done:
+        if isinstance(exc, KeyboardInterrupt) and str(exc):
+            return UserError(reason, code)  # the transaction it names was sent: that is what matters now
         return UserError(f"deploy stopped before anything was deployed: {reason}", code)
     return UserError(
         f"deploy stopped ({reason}) after deploying {'; '.join(done)}; nothing was recorded: run "

@@ -227,6 +227,16 @@ SENTENCES: dict[str, Callable[[Args], str]] = {
     "AccessControlInvalidDefaultAdmin": lambda a: f"{_addr(a['defaultAdmin'])} cannot become the default admin",
     "ReentrancyGuardReentrantCall": lambda a: "a contract tried to call back into the pools during a payment",
     "SafeCastOverflowedUintDowncast": lambda a: f"the value {a['value']} does not fit in {a['bits']} bits",
+    "SafeERC20FailedDecreaseAllowance": lambda a: (
+        f"the token's allowance for {_addr(a['spender'])} is {a['currentAllowance']}, below the "
+        f"{a['requestedDecrease']} asked to decrease it by"
+    ),
+    "ECDSAInvalidSignature": lambda a: "a signature recovers to no address: it is malformed",
+    "ECDSAInvalidSignatureLength": lambda a: f"a signature is {a['length']} bytes long, not 65",
+    "ECDSAInvalidSignatureS": lambda a: "a signature's s value is in the upper half of the curve order (malleable)",
+    "SafeCastOverflowedIntDowncast": lambda a: f"{a['value']} does not fit in a signed {a['bits']}-bit field",
+    "SafeCastOverflowedIntToUint": lambda a: f"{a['value']} is negative and cannot be an unsigned number",
+    "SafeCastOverflowedUintToInt": lambda a: f"{a['value']} is too large for a signed number",
     "SafeERC20FailedOperation": lambda a: f"the token {_addr(a['token'])} refused the transfer",
     "InvalidShortString": lambda a: "a string is too long for the contract's EIP-712 domain",
     "StringTooLong": lambda a: f"'{a['str']}' is too long (at most 31 bytes)",

@@ -49,7 +49,7 @@ def deployable() -> dict[str, tuple[str, dict]]:
 def test_the_deployable_contracts_and_their_errors_are_found(deployable):
     contracts = {contract for contract, _ in deployable.values()}
     assert {"SiteRegistry", "ImpactPools", "MilestoneCertifier"} <= contracts
-    assert {"PoolsCapExceeded", "RegistryEmptyName", "ExpectedPause", "AccessControlUnauthorizedAccount"} <= set(
+    assert {"PoolsCapExceeded", "RegistryEmptyName", "PoolsPaused", "AccessControlUnauthorizedAccount"} <= set(
         deployable
     )
 
@@ -111,7 +111,7 @@ def _raw_error_names() -> re.Pattern:
 @pytest.mark.parametrize(
     "args, account, sentence",
     [
-        (("pool", "unpause"), "dev:0", "error: the contracts are not paused"),
+        (("pool", "unpause"), "dev:0", "error: the pools are not paused"),
         (("pool", "pause"), "dev:4", "does not have the PAUSER_ROLE this needs"),
         (("oracle", "quorum", "9"), "dev:0", "error: a quorum of 9 is not possible with 3 oracles: it must be 1 to 3"),
         (("pool", "open", "--file", "samples/xianju-pool.yaml", "--site", "9"), "dev:0", "there is no site 9"),
@@ -132,7 +132,7 @@ def test_a_sale_window_in_the_past_is_a_sentence(impact, deployed, monkeypatch):
     w3 = Web3(HTTPProvider(web3.provider.endpoint_uri))
     system = System.load(w3)
     now = w3.eth.get_block("latest")["timestamp"]
-    params = (1, ETH, 10**16, 10, 100, now - 7200, now - 3600)
+    params = (1, ETH, 10**16, 10, 100, now - 7200, now - 3600, 0)
     milestones = [(to_bytes32("GLS-V1.1-1.1.1"), to_bytes32("d"), "", 10_000, now + 86_400)]
     with pytest.raises(UserError) as refused:
         Sender(w3, Signer(accounts[0].address)).simulate(system.pools.functions.openPool(params, milestones))

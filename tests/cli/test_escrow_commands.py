@@ -28,7 +28,7 @@ def contracts(deployed):
 
 
 def open_pool(impact, site: int = 1, file: str = POOL_FILE) -> int:
-    return int(impact.ok("pool", "open", "--file", file, "--site", str(site)).split()[1])
+    return impact.open_pool(file, site)
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ def contracts(deployed):
 
 @pytest.fixture
 def pool_id(impact, deployed) -> int:
-    pool = int(impact.ok("pool", "open", "--file", POOL_FILE, "--site", "1").split()[1])
+    pool = impact.open_pool(POOL_FILE, 1)
     impact.ok("buy", "--pool", str(pool), "--tokens", "100", account="dev:4")
     return pool
 

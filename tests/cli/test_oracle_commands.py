@@ -23,7 +23,7 @@ def signing_oracles(impact, deployed):
     names = []
     for oracle in keys:
         accounts[0].transfer(oracle, 10**18)
-        names.append(impact.ok("oracle", "accredit", oracle.address).split()[1].rstrip(":"))
+        names.append(impact.last("oracle", "accredit", oracle.address).split()[1].rstrip(":"))
     chain.sleep(2 * 86_400 + 1)
     chain.mine()
     for name in names:

@@ -49,7 +49,7 @@ def story(impact, deployed, tmp_path_factory):
     certifier's delay is scheduled and alice exits 10 tokens after the milestone became final."""
     c = deployed["contracts"]
     pools = ImpactPools.at(c["ImpactPools"]["address"])
-    pool_id = int(impact.ok("pool", "open", "--file", "samples/xianju-pool.yaml", "--site", "1").split()[1])
+    pool_id = impact.open_pool("samples/xianju-pool.yaml", 1)
     for who in ("dev:4", "dev:5", "dev:6"):
         impact.ok("buy", "--pool", str(pool_id), "--tokens", "100", account=who)
     new_wallet = accounts.add()
