@@ -62,9 +62,12 @@ class Impact:
         return Result(done.returncode, done.stdout, done.stderr)
 
     def ok(self, *args: str, **kwargs) -> str:
+        """What a successful command printed, less the first line of a sending command, which names the node, the
+        chain and the account (`test_conventions.py` checks that line)."""
         result = self(*args, **kwargs)
         assert result.code == 0, result.err
-        return result.out
+        first, _, rest = result.out.partition("\n")
+        return rest if first.startswith("network '") else result.out
 
     def last(self, *args: str, **kwargs) -> str:
         """The last line a successful command printed (its result)."""

@@ -79,8 +79,9 @@ def test_eth_rpc_url_is_honoured_and_rpc_url_wins_over_it(impact, deployed):
 
 def test_every_sending_command_names_the_node_chain_and_account_first(impact, deployed):
     pool_id = impact.open_pool()
-    out = impact.ok("buy", "--pool", str(pool_id), "--tokens", "1", account="dev:5")
-    first, *rest = out.strip().splitlines()
+    result = impact("buy", "--pool", str(pool_id), "--tokens", "1", account="dev:5")
+    assert result.code == 0, result.err
+    first, *rest = result.out.strip().splitlines()
     # (a node given only by its URL is called 'custom'; `--network NAME` would name it)
     assert first == f"network 'custom' (chain {chain.id}) at {impact.rpc}, sending from {accounts[5].address}"
     assert rest == [rest[-1]] and rest[-1].startswith(f"bought 1 token of pool {pool_id} for 0.05 ETH; tx 0x")

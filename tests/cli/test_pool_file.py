@@ -155,7 +155,7 @@ def test_absolute_times_are_opened_exactly_and_echoed_before_sending(impact, poo
     on_chain = [pools.milestone(pool_id, k).dict()["deadline"] for k in range(3)]
     assert on_chain == [parse_utc_time(d, end_of_day=True) for d in deadlines] + [end + 730 * DAY]
     lines = out.splitlines()
-    assert lines[1] == "opening a pool for site 1 (Xianju National Park):"  # after the line naming the node
+    assert lines[0] == "opening a pool for site 1 (Xianju National Park):"
     assert f"  sale           {start} to {end_day}T23:59:59Z" in lines
     assert "  goal / cap     100 / 1,000 tokens" in lines
     assert f"  milestone 0    GLS-V1.1-1.1.1, 20% of the raise, due by {deadlines[0]}" in lines
