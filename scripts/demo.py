@@ -157,7 +157,7 @@ def main() -> None:
         new_wallet,
         note="The site manager moves to a new wallet: redirecting money is a delayed change, scheduled in public",
     )
-    impact("governance", "pending", "--account", "dev:8", note="Anyone sees what is pending and which exits it opens")
+    impact("governance", "pending", note="Anyone sees what is pending and which exits it opens")
     impact(
         "exit",
         "--account",
