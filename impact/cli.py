@@ -530,7 +530,7 @@ def cmd_refund(ctx: Context) -> None:
         if due:
             raise UserError(
                 f"pool {a.pool} has not been failed yet, but it can be ({FAILURE[due]}): run "
-                f"`impact pool fail --pool {a.pool}` first (anyone may), then refund",
+                f"`impact pool fail --pool {a.pool}` first, then refund",
                 "PoolsNotFailed",
             )
         hint = ""
