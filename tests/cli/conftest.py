@@ -37,7 +37,16 @@ class Result:
 
 
 DEV0 = "dev:0"  # the default account of `Impact.__call__`: the programme
-READ_ONLY = {("trace",), ("pool", "show"), ("site", "show"), ("oracle", "verify-evidence"), ("dev", "advance")}
+READ_ONLY = {
+    ("trace",),
+    ("pool", "show"),
+    ("site", "show"),
+    ("oracle", "verify-evidence"),
+    ("dev", "advance"),
+    ("governance", "pending"),
+    ("index",),
+    ("tx",),
+}
 
 
 class Impact:

@@ -145,8 +145,8 @@ def test_a_failed_pool_is_refunded_not_exited(impact, contracts, deployed):
     schedule_beneficiary_change(impact)
     line = impact.refused("refund", "--pool", str(pool_id), account="dev:4")
     assert line == (
-        f"error: pool {pool_id} can be failed (goal not reached) but nobody has failed it yet: run "
-        f"`impact pool fail --pool {pool_id}` (anyone may), then refund"
+        f"error: pool {pool_id} has not been failed yet, but it can be (goal not reached): run "
+        f"`impact pool fail --pool {pool_id}` first, then refund"
     )
     impact.ok("pool", "fail", "--pool", str(pool_id), account="dev:8")
     line = impact.refused("exit", "--pool", str(pool_id), account="dev:4")
@@ -156,7 +156,7 @@ def test_a_failed_pool_is_refunded_not_exited(impact, contracts, deployed):
 
 def test_a_live_pool_has_nothing_to_refund_and_points_to_the_exit_when_it_is_open(impact, sold_out):
     line = impact.refused("refund", "--pool", str(sold_out), account="dev:4")
-    assert line == f"error: pool {sold_out} has not failed, so there is nothing to refund"
+    assert line.startswith(f"error: pool {sold_out} has not failed, so its tokens cannot be refunded (")
     schedule_beneficiary_change(impact)
     line = impact.refused("refund", "--pool", str(sold_out), account="dev:4")
     assert line.endswith(f"; a change affecting it is pending, so `impact exit --pool {sold_out}` redeems now")
