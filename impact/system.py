@@ -65,7 +65,9 @@ class System:
         """The registry's record of a site (country code as text), or a UserError for an unknown site."""
         count = self.registry.functions.siteCount().call()
         if not 0 < site_id <= count:
-            raise UserError(f"there is no site {site_id} (the registry has {count})")
+            raise UserError(
+                f"there is no site {site_id}: register it first with `impact site register`", "RegistryUnknownSite"
+            )
         names = struct_fields(abi("SiteRegistry"), "site")
         site = dict(zip(names, self.registry.functions.site(site_id).call(), strict=True))
         return {**site, "countryCode": bytes(site["countryCode"]).decode("ascii", errors="replace")}

@@ -80,7 +80,7 @@ def test_a_bad_command_line_is_one_line_naming_the_option_and_sends_nothing(impa
 @pytest.mark.parametrize(
     "replace, message",
     [
-        (('price: "0.05"', 'price: "1e80"'), "has a value the contract cannot take: the price must be at most"),
+        (('price: "0.05"', 'price: "1e80"'), "pool.price 1E+80 is too large: the contract's price field holds at most"),
         (('price: "0.05"', "price: abc"), "pool.price: 'abc' is not a number"),
     ],
 )

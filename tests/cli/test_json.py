@@ -53,7 +53,7 @@ def test_site_show_uses_null_for_what_is_not_there(impact, deployed):
         "wdpa_id": 555000001,
         "status": {"code": "candidate", "name": "Candidate"},
         "beneficiary": accounts[7].address,
-        "metadata_uri": None,  # registered without --uri
+        "metadata_uri": "ipfs://sample/xianju-national-park.json",  # as the sample pool files' site block names it
     }
 
 
