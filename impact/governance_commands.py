@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from impact import governance
+from impact.argtypes import whole
 from impact.encoding import format_duration, format_iso
 from impact.errors import UserError
 from impact.governance import CERTIFIER, REGISTRY, Change
@@ -66,7 +67,7 @@ def register(command: Callable[..., Any], commands: Any, groups: dict[str, Any])
     p = command("revoke", "revoke an oracle at once (attestations stop counting, signatures void)", cmd_revoke, oracle)
     p.add_argument("address")
     p = command("quorum", "raise the quorum at once, or schedule a lower one", cmd_quorum, oracle)
-    p.add_argument("quorum", type=int)
+    p.add_argument("quorum", type=whole(1), help="the new quorum, from 1 to the number of accredited oracles")
 
     reviewer = commands.add_parser("reviewer", help="Independent Reviewers: accredit, revoke, void a certification")
     reviewer_sub = reviewer.add_subparsers(dest="reviewer_command", required=True, metavar="ACTION")
