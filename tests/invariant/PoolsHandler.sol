@@ -153,6 +153,7 @@ contract PoolsHandler {
     mapping(uint256 pi => mapping(uint256 k => uint256)) public cumBps; // shares of the first k milestones
     mapping(uint256 pi => mapping(uint256 m => Cert)) public cert;
     mapping(uint256 pi => mapping(uint256 m => uint256)) public credit;
+    mapping(uint256 pi => mapping(uint256 m => bool)) public credited;
     mapping(uint256 pi => mapping(uint256 m => uint256)) public round;
     mapping(uint256 pi => mapping(uint256 m => mapping(bytes32 evidence => bool))) public voided;
     mapping(bytes32 roundKey => uint256 slots) internal _attested;
@@ -460,6 +461,10 @@ contract PoolsHandler {
 
     function voidCertification(uint256 poolSeed, uint256 milestoneSeed, uint256 reviewerSeed) external step {
         uint256 pi = poolSeed % poolIds.length;
+        for (uint256 i; i < poolIds.length && poolSeed % 5 != 0; ++i) {
+            uint256 candidate = (poolSeed % poolIds.length + i) % poolIds.length;
+            if (poolGhost[candidate].certified > _finalCount(candidate)) (pi, i) = (candidate, poolIds.length);
+        }
         PoolGhost storage g = poolGhost[pi];
         uint256 finalized = _finalCount(pi);
         // Mostly a milestone in its challenge window; sometimes any (final, uncertified or unknown: refused).
@@ -507,11 +512,14 @@ contract PoolsHandler {
             if (_paused()) _violate(RULES, "released while paused");
             if (status[g.site] == ISiteRegistry.SiteStatus.Suspended) _violate(RULES, "released to a suspended site");
             g.released += amount;
-            if (_balanceOf(g.asset, address(pools)) + amount == poolsBefore) {
+            // Pushed, or (if the payee refused it) credited: then nothing left the pools. A tranche can be zero (no
+            // token was live when its milestone became final), and a zero push can be refused and credited too.
+            if (!pools.milestone(poolIds[pi], m).credited) {
                 if (_balanceOf(g.asset, payee) != payeeBefore + amount) _violate(FLOWS, "a pushed tranche did not arrive");
                 _paid(pi, payee, amount, RELEASE);
             } else {
-                credit[pi][m] = amount;
+                if (_balanceOf(g.asset, address(pools)) != poolsBefore) _violate(FLOWS, "a credited tranche left");
+                (credited[pi][m], credit[pi][m]) = (true, amount);
                 _count("release credited");
             }
             _count("release");
@@ -528,7 +536,7 @@ contract PoolsHandler {
         uint256 m = milestoneSeed % poolGhost[pi].milestones;
         for (uint256 i; i < poolIds.length * 3 && milestoneSeed % 5 != 0; ++i) {
             (uint256 p, uint256 k) = ((poolSeed % poolIds.length + i / 3) % poolIds.length, i % 3);
-            if (credit[p][k] != 0) (pi, m) = (p, k);
+            if (credited[p][k]) (pi, m) = (p, k);
         }
         PoolGhost storage g = poolGhost[pi];
         address payee = cert[pi][m].payee;
@@ -542,7 +550,8 @@ contract PoolsHandler {
         uint256 before = _balanceOf(g.asset, who);
         (bool ok, uint256 amount) = _withdraw(who, poolIds[pi], m);
         if (!ok) return _count("withdraw credit rejected");
-        if (amount != credit[pi][m] || amount == 0) _violate(FLOWS, "a credit withdrawal paid other than the tranche");
+        if (!credited[pi][m]) _violate(FLOWS, "a credit withdrawn that was never credited");
+        if (amount != credit[pi][m]) _violate(FLOWS, "a credit withdrawal paid other than the tranche");
         if (who != payee) {
             if (who != beneficiary[g.site]) _violate(FLOWS, "a credit withdrawn by neither the payee nor the beneficiary");
             // The site's money, redirected: only by a beneficiary change that waited its delay (the holders' exits
@@ -551,7 +560,7 @@ contract PoolsHandler {
             ++redirectedCredits;
         }
         if (_balanceOf(g.asset, who) != before + amount) _violate(FLOWS, "a withdrawn credit did not arrive");
-        credit[pi][m] = 0;
+        (credited[pi][m], credit[pi][m]) = (false, 0);
         g.creditWithdrawn += amount;
         _paid(pi, who, amount, CREDIT);
         _count("withdraw credit");
@@ -594,8 +603,9 @@ contract PoolsHandler {
         }
     }
 
+    /// @dev Mostly one below the quorum now; sometimes anything from 0 to 3 (no decrease, or zero: refused).
     function scheduleQuorumDecrease(uint256 quorumSeed) external step {
-        uint256 q = quorumSeed % 4;
+        uint256 q = quorumSeed % 4 == 0 || quorum < 2 ? (quorumSeed >> 8) % 4 : quorum - 1;
         vm.prank(admin);
         try certifier.scheduleQuorumDecrease(q) returns (uint256 id) {
             if (q == 0 || q >= quorum) _violate(RULES, "a quorum decrease that is none was scheduled");
@@ -879,12 +889,12 @@ contract PoolsHandler {
         }
         for (uint256 pi; pi < poolIds.length; ++pi) {
             PoolGhost storage g = poolGhost[pi];
-            uint256 credited;
+            uint256 stillCredited;
             for (uint256 m; m < g.milestones; ++m) {
-                credited += credit[pi][m];
+                stillCredited += credit[pi][m];
             }
             require(
-                g.released == paidOut[pi][RELEASE] + paidOut[pi][CREDIT] + credited,
+                g.released == paidOut[pi][RELEASE] + paidOut[pi][CREDIT] + stillCredited,
                 "released tranches != pushed + withdrawn + still credited"
             );
             require(g.creditWithdrawn == paidOut[pi][CREDIT], "credits withdrawn != paid out for credits");
@@ -918,9 +928,11 @@ contract PoolsHandler {
             uint256 releasedSum;
             for (uint256 m; m < g.milestones; ++m) {
                 if (p.releasedMask & (1 << m) == 0) continue;
-                uint256 tranche = pools.milestone(id, m).trancheAmount;
+                IImpactPools.MilestoneInfo memory info = pools.milestone(id, m);
+                uint256 tranche = info.trancheAmount;
                 releasedSum += tranche;
-                if (credit[pi][m] != 0) {
+                require(info.credited == credited[pi][m], "a credit flag differs from the ghost");
+                if (credited[pi][m]) {
                     require(tranche == credit[pi][m], "a credited tranche changed");
                     owed[asset] += tranche;
                 }
@@ -1037,36 +1049,8 @@ contract PoolsHandler {
     }
 
     // ---------------------------------------------------------------------------------------------------------
-    // Views for the invariants
+    // Views
     // ---------------------------------------------------------------------------------------------------------
-
-    function poolCount() external view returns (uint256) {
-        return poolIds.length;
-    }
-
-    function siteCount() external view returns (uint256) {
-        return siteIds.length;
-    }
-
-    function actorCount() external pure returns (uint256) {
-        return ACTORS;
-    }
-
-    function keyCount() external view returns (uint256) {
-        return _keys.length;
-    }
-
-    function walletCount() external view returns (uint256) {
-        return wallets.length;
-    }
-
-    function reviewerCount() external view returns (uint256) {
-        return reviewerCandidates.length;
-    }
-
-    function pendingCount() external view returns (uint256) {
-        return _pending.length;
-    }
 
     /// @notice Every account the handler acts as or names, except the investors: oracle keys, wallets, reviewers
     /// and the programme's keys.
