@@ -28,13 +28,19 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 SLITHER = ROOT / ".venv-slither" / "bin" / "slither"
 TRIAGE = Path(__file__).resolve().parent / "triage.yaml"
-SOURCES = sorted((ROOT / "contracts").glob("*.sol"))  # not contracts/test/ (attackers and mocks) on purpose
+# The deployables and what they are built from: contracts/, contracts/base/, contracts/libraries/ and the
+# interfaces (where the errors and events live). Not contracts/test/ (attackers and mocks) on purpose.
+OWN_DIRS = ("", "base/", "libraries/", "interfaces/")
+SOURCES = sorted(path for d in OWN_DIRS for path in (ROOT / "contracts" / d).glob("*.sol"))
+INCLUDE_PATHS = r"contracts/(base/|libraries/|interfaces/)?[^/]+\.sol$"
 
 
 def own_contracts() -> set[str]:
     names = set()
     for source in SOURCES:
-        names |= set(re.findall(r"^(?:abstract\s+)?contract\s+(\w+)", source.read_text(), re.MULTILINE))
+        names |= set(
+            re.findall(r"^(?:abstract\s+contract|contract|library|interface)\s+(\w+)", source.read_text(), re.MULTILINE)
+        )
     return names
 
 
@@ -45,13 +51,13 @@ def run_slither() -> tuple[list[dict], int]:
             [
                 # The project is a Foundry project too (foundry.toml, for the invariants), so Slither compiles it
                 # with forge, which uses the same solc shim, remappings and EVM version as Brownie. Findings are
-                # kept to our own non-test contracts by --include-paths.
+                # kept to our own non-test contracts (and their bases, libraries, interfaces) by --include-paths.
                 str(SLITHER),
                 ".",
                 "--compile-force-framework",
                 "foundry",
                 "--include-paths",
-                r"contracts/[^/]+\.sol$",
+                INCLUDE_PATHS,
                 "--exclude-informational",
                 "--exclude-optimization",
                 "--fail-none",
@@ -105,7 +111,8 @@ def main() -> int:
         by_impact[finding["impact"]] = by_impact.get(finding["impact"], 0) + 1
     summary = ", ".join(f"{n} {impact}" for impact, n in sorted(by_impact.items())) or "none"
     print(
-        f"slither: {analysed} contracts analysed (ours: {', '.join(sorted(expected))}, plus bases and test contracts); "
+        f"slither: {analysed} contracts analysed ({len(expected)} ours: {', '.join(sorted(expected))}; the rest "
+        "OpenZeppelin's and the tests'); "
         f"findings: {summary}; triaged: {len(matched)}; new: {len(new)}"
     )
     for impact, (check, element), description in new:
