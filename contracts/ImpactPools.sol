@@ -75,6 +75,8 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl, ReentrancyGuard {
         uint160 exitedAmount;
         uint32 challengeWindow;
         uint40 pausedAtOpen;
+        // slot 4: written only by an exit while the sale is open, read only once a pool has exits
+        uint64 tokensExitedInSale;
     }
 
     struct Milestone {
@@ -277,6 +279,10 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl, ReentrancyGuard {
         if (p.failure != FailureReason.None) revert PoolsPoolFailed(poolId, p.failure);
         if (_pendingChangesAffecting(p) == 0) revert PoolsNoPendingChange(poolId);
         _requireBalance(poolId, tokens);
+        // Tokens that leave while the sale is open stop counting toward the goal: otherwise tokens bought and exited
+        // at once could make a pool below its goal look funded. Sold out or ended, the sale closed with its goal met
+        // or missed, and no later exit changes that.
+        if (_saleOpen(p, _clock(p))) p.tokensExitedInSale += uint64(tokens);
         // Milestones whose window has passed earned their share of the tokens live until now, this one included.
         _finalize(poolId, p);
         amount = tokens * _unearnedPerToken(poolId, p, p.finalizedCount);
@@ -410,6 +416,7 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl, ReentrancyGuard {
         info.challengeWindow = p.challengeWindow;
         info.milestoneCount = p.milestoneCount;
         info.tokensSold = p.tokensSold;
+        info.tokensTowardGoal = _tokensTowardGoal(p);
         info.supply = _supply(p);
         info.certifiedCount = p.certifiedCount;
         info.finalizedCount = finalized;
@@ -624,7 +631,8 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl, ReentrancyGuard {
         if (milestoneId > next) revert PoolsMilestoneOutOfOrder(poolId, milestoneId, next);
         clock = _clock(p);
         if (_saleOpen(p, clock)) revert PoolsSaleStillOpen(poolId, p.saleEnd + (block.timestamp - clock));
-        if (p.tokensSold < p.goalTokens) revert PoolsGoalNotReached(poolId, p.tokensSold, p.goalTokens);
+        uint256 towardGoal = _tokensTowardGoal(p);
+        if (towardGoal < p.goalTokens) revert PoolsGoalNotReached(poolId, towardGoal, p.goalTokens);
         uint256 deadline = _milestones[poolId][milestoneId].deadline;
         if (clock > deadline) {
             revert PoolsMilestoneDeadlinePassed(poolId, milestoneId, deadline + (block.timestamp - clock));
@@ -711,9 +719,14 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl, ReentrancyGuard {
         if (_siteStatus(p.siteId) == ISiteRegistry.SiteStatus.Withdrawn) return FailureReason.SiteWithdrawn;
         uint256 clock = _clock(p);
         if (_saleOpen(p, clock)) return FailureReason.None;
-        if (p.tokensSold < p.goalTokens) return FailureReason.GoalNotReached;
+        if (_tokensTowardGoal(p) < p.goalTokens) return FailureReason.GoalNotReached;
         if (clock > _milestones[poolId][next].deadline) return FailureReason.MilestoneMissed;
         return FailureReason.None;
+    }
+
+    /// @dev The tokens sold less those exited while the sale was open; slot 4 is read only once the pool has exits.
+    function _tokensTowardGoal(Pool storage p) private view returns (uint256) {
+        return p.exitedTokens == 0 ? p.tokensSold : p.tokensSold - p.tokensExitedInSale;
     }
 
     function _raised(Pool storage p) private view returns (uint256) {

@@ -705,7 +705,7 @@ def _sale_state(ctx: Context, info: dict[str, Any]) -> str:
         return f"sale opens {format_time(info['saleStart'])}"
     if now <= info["saleEnd"] and info["tokensSold"] < info["capTokens"]:
         return f"selling until {format_time(info['saleEnd'])}"
-    reached = "goal reached" if info["tokensSold"] >= info["goalTokens"] else "goal NOT reached"
+    reached = "goal reached" if info["tokensTowardGoal"] >= info["goalTokens"] else "goal NOT reached"
     return f"sale closed, {reached}"
 
 

@@ -139,7 +139,8 @@ SENTENCES: dict[str, Callable[[Args], str]] = {
         "the sale"
     ),
     "PoolsGoalNotReached": lambda a: (
-        f"pool {a['poolId']} sold {_n(a['tokensSold'], 'token')}, below its goal of {a['goalTokens']}"
+        f"pool {a['poolId']} counts {_n(a['tokensTowardGoal'], 'token')} toward its goal of {a['goalTokens']} "
+        "(tokens exited during the sale do not count)"
         + _FAIL_HINT.format(a["poolId"])
     ),
     "PoolsUnknownMilestone": lambda a: f"pool {a['poolId']} has no milestone {a['milestoneId']}",

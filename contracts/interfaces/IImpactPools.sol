@@ -78,6 +78,7 @@ interface IImpactPools {
     /// @notice A pool's parameters and its state, with the escrow accounting derived from it.
     /// @param pausedTime Seconds the contract has been paused since the pool opened: every time of the pool
     /// (sale window, deadlines, challenge windows) is that much later.
+    /// @param tokensTowardGoal The tokens sold less those exited while the sale was open: what the goal is judged on.
     /// @param finalizedCount Certified milestones whose challenge window has passed.
     /// @param exitOpen Whether holders may exit now (a delayed change affecting the pool is pending).
     struct PoolInfo {
@@ -91,6 +92,7 @@ interface IImpactPools {
         uint256 challengeWindow;
         uint256 milestoneCount;
         uint256 tokensSold;
+        uint256 tokensTowardGoal;
         uint256 supply;
         uint256 certifiedCount;
         uint256 finalizedCount;
@@ -305,8 +307,8 @@ interface IImpactPools {
 
     /// @notice Milestones can be certified only after the sale has closed.
     error PoolsSaleStillOpen(uint256 poolId, uint256 saleEnd);
-    /// @notice The sale closed below the goal.
-    error PoolsGoalNotReached(uint256 poolId, uint256 tokensSold, uint256 goalTokens);
+    /// @notice The sale closed below the goal (tokens exited while it was open do not count).
+    error PoolsGoalNotReached(uint256 poolId, uint256 tokensTowardGoal, uint256 goalTokens);
     /// @notice The milestone is not in the pool's schedule.
     error PoolsUnknownMilestone(uint256 poolId, uint256 milestoneId);
     /// @notice The milestone is already certified (it can be certified again only if a reviewer voids it).

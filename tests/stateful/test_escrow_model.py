@@ -126,7 +126,7 @@ class EscrowMachine(RuleBasedStateMachine):
         for model in self.models:
             v = self._view(model)
             sale_over = now > v["saleEnd"] or v["tokensSold"] == v["capTokens"]
-            if v["failure"] or v["tokensSold"] < v["goalTokens"] or not sale_over:
+            if v["failure"] or v["tokensTowardGoal"] < v["goalTokens"] or not sale_over:
                 continue
             if v["certifiedCount"] < v["milestoneCount"]:
                 deadline = self.system.milestone(model.pool_id, v["certifiedCount"])["deadline"] + v["pausedTime"]

@@ -102,6 +102,40 @@ def test_a_failed_pool_has_no_exit(pools, registry, programme, site_id, funded_p
     assert pools.balanceOf(alice, funded_pool) == 100
 
 
+# --- exits and the goal -------------------------------------------------------------------------------------------
+
+
+def test_tokens_exited_while_the_sale_is_open_stop_counting_toward_the_goal(
+    pools, registry, programme, site_id, open_pool, buy, close_sale, alice, bob
+):
+    pool_id = open_pool()
+    buy(pool_id, alice, 100)
+    buy(pool_id, bob, 20)
+    open_exits(registry, programme, site_id)
+    pools.exit(pool_id, 30, {"from": alice})
+    info = pools.pool(pool_id).dict()
+    assert (info["tokensSold"], info["tokensTowardGoal"], info["supply"]) == (120, 90, 90)
+    close_sale(pool_id)
+    with brownie.reverts(error("PoolsGoalNotReached", pool_id, 90, 100)):
+        pools.checkCertifiable(pool_id, 0)
+    assert pools.fail(pool_id, {"from": bob}).return_value == Failure.GOAL_NOT_REACHED
+    assert pools.refund(pool_id, 20, {"from": bob}).return_value == 20 * PRICE_ETH
+    assert_escrow_adds_up(pools, pool_id)
+
+
+def test_exits_after_the_sale_closed_above_its_goal_never_fail_the_pool(
+    pools, registry, programme, site_id, funded_pool, alice, bob
+):
+    open_exits(registry, programme, site_id)
+    pools.exit(funded_pool, 100, {"from": alice})
+    pools.exit(funded_pool, 50, {"from": bob})
+    info = pools.pool(funded_pool).dict()
+    assert (info["supply"], info["tokensTowardGoal"], info["goalTokens"]) == (50, 200, 100)
+    with brownie.reverts(error("PoolsCannotFail", funded_pool)):
+        pools.fail(funded_pool, {"from": bob})
+    pools.checkCertifiable(funded_pool, 0)
+
+
 # --- what an exit pays ------------------------------------------------------------------------------------------
 
 
