@@ -22,7 +22,7 @@ from web3 import HTTPProvider, Web3
 from bench import snapshot
 from bench.gas import PER_EXTRA_SIGNATURE_TARGET, Measurement, measure, per_extra_signature
 from bench.profile import CATEGORIES, COLUMNS, GasProfile, profile
-from impact.localnode import LocalAnvil
+from impact.chain.localnode import LocalAnvil
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 

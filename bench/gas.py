@@ -13,12 +13,12 @@ from typing import Any
 from eth_account import Account
 from web3 import Web3
 
-from impact import certification
-from impact.accounts import Signer
-from impact.artifacts import abi
-from impact.deploy import deploy_all
-from impact.encoding import to_bytes32
-from impact.tx import Sender
+from impact.chain.accounts import Signer
+from impact.chain.artifacts import abi
+from impact.chain.encoding import to_bytes32
+from impact.chain.tx import Sender
+from impact.oracle import certification
+from impact.programme.deploy import deploy_all
 
 # The floors of issue #6; the comment above each says what it consists of.
 FLOORS: dict[str, int] = {

@@ -20,15 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from bench.trace_speed import ACCOUNTS, PRICE, ChainFiller
-from impact.artifacts import abi
-from impact.encoding import to_bytes32
+from impact.chain.artifacts import abi
+from impact.chain.encoding import to_bytes32
+from impact.chain.localnode import LocalAnvil, free_port
+from impact.chain.logs import LogFetcher
 from impact.index.database import EventIndex
 from impact.index.source import IndexSource
 from impact.index.store import open_store
 from impact.index.sync import Syncer
-from impact.localnode import LocalAnvil, free_port
-from impact.logs import LogFetcher
-from impact.trace import Tracer
+from impact.trace.tracer import Tracer
 
 SIZES = (2_000, 20_000, 100_000)
 DIRECT_SIZES = (2_000, 20_000)

@@ -28,14 +28,14 @@ from typing import Any
 import requests
 from web3 import HTTPProvider, Web3
 
-from impact.accounts import Signer
-from impact.deploy import deploy_all
-from impact.encoding import to_bytes32
-from impact.localnode import LocalAnvil, LocalGanache
-from impact.logs import LogFetcher
-from impact.system import System
-from impact.trace import Tracer
-from impact.tx import Sender
+from impact.chain.accounts import Signer
+from impact.chain.encoding import to_bytes32
+from impact.chain.localnode import LocalAnvil, LocalGanache
+from impact.chain.logs import LogFetcher
+from impact.chain.system import System
+from impact.chain.tx import Sender
+from impact.programme.deploy import deploy_all
+from impact.trace.tracer import Tracer
 
 SIZES = (2_000, 20_000)
 BATCH = 200  # transactions per JSON-RPC batch (and per block when packed)

@@ -1,5 +1,5 @@
 import sys
 
-from impact.cli import main
+from impact.cli.main import main
 
 sys.exit(main())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from brownie import network, web3
 
-from impact.cli import main
+from impact.cli.main import main
 
 
 def run(*args: str) -> None:

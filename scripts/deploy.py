@@ -11,7 +11,7 @@ a multisig), and the deployment is refused otherwise. $IMPACT_CHANGE_DELAY sets 
 
 import os
 
-from brownie import network
+from brownie._config import CONFIG
 
 from scripts._cli import run
 
@@ -28,7 +28,7 @@ def main(
     pauser: str = "",
     change_delay: str = "",
 ) -> None:
-    local = network.show_active() in ("development", "anvil", "ganache-cli")
+    local = CONFIG.network_type == "development"  # any network of Brownie's "Development" section
     account = os.environ.get("IMPACT_ACCOUNT") or ("dev:0" if local else "env")
     args = ["deploy", "--oracles", oracles, "--quorum", str(quorum), "--account", account]
     if reviewers:

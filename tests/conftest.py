@@ -25,7 +25,7 @@ from support import (
     warp_past,
 )
 
-from impact.encoding import to_bytes32  # noqa: F401
+from impact.chain.encoding import to_bytes32  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

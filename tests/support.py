@@ -7,7 +7,7 @@ from typing import Any
 from brownie import ZERO_ADDRESS, ImpactPools, MilestoneCertifier, SiteRegistry, accounts, chain, web3
 from eth_utils import keccak
 
-from impact.encoding import to_bytes32
+from impact.chain.encoding import to_bytes32
 
 DAY = 24 * 60 * 60
 CHANGE_DELAY = 2 * DAY  # the contracts' floor

@@ -7,7 +7,6 @@ into one table per event of the contracts' ABIs, so that a trace reads a databas
     database  one deployment's index: opening, checking, writing chunks and rollbacks, reading
     sync      fetching from the node: chunks, the cursor, reorganisations, confirmations
     source    the index as a trace's LogSource
-    cli       `impact index …` and the index's part of `impact trace`
 
 See docs/index.md.
 """

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from impact.deployments import CONTRACT_NAMES, Deployment
+from impact.chain.deployments import CONTRACT_NAMES, Deployment
 from impact.index import schema
 from impact.index.schema import BLOCKS, LOGS, META, SYNC_STATE, TOKEN_TRANSFERS, EventTable, Table
 from impact.index.store import SQLiteStore, Store, StoreError

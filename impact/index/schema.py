@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from impact.artifacts import abi
-from impact.deployments import CONTRACT_NAMES
+from impact.chain.artifacts import abi
+from impact.chain.deployments import CONTRACT_NAMES
 from impact.index.decode import EventCodec
 
 # The layout of the fixed tables and of the event tables made from an ABI. Bump it when either changes: an index of

@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from contextlib import ExitStack
 from typing import Any
 
+from impact.chain.logs import Event, LogFetcher, LogSource
 from impact.index.database import EventIndex
 from impact.index.decode import EventCodec, checksum
-from impact.logs import Event, LogFetcher, LogSource
 
 
 class IndexSource(LogSource):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from impact.errors import UserError
+from impact.chain.errors import UserError
 
 
 class StoreError(UserError):

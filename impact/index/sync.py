@@ -25,9 +25,9 @@ from typing import Any
 import requests
 from tqdm import tqdm
 
-from impact.errors import UserError
+from impact.chain.errors import UserError
+from impact.chain.logs import _refused_as_too_large
 from impact.index.database import Chunk, EventIndex
-from impact.logs import _refused_as_too_large
 
 MAX_CHUNK = 100_000  # blocks per eth_getLogs at most (as LogFetcher)
 TARGET_LOGS = 5_000  # a chunk returning more than this halves the next; far fewer doubles it

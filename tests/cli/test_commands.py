@@ -3,7 +3,7 @@
 import pytest
 from brownie import ImpactPools, MockStablecoin, accounts, chain, web3
 
-from impact.encoding import format_time
+from impact.chain.encoding import format_time
 
 POOL_FILE = "samples/xianju-pool.yaml"
 USDC_FILE = "samples/xianju-pool-usdc.yaml"

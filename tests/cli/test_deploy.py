@@ -4,12 +4,12 @@ import pytest
 from web3 import HTTPProvider, Web3
 from web3.utils.address import get_create_address
 
-from impact.accounts import Signer
-from impact.artifacts import abi
-from impact.deploy import deploy_all
-from impact.errors import UserError
-from impact.localnode import LocalAnvil
-from impact.tx import Sender
+from impact.chain.accounts import Signer
+from impact.chain.artifacts import abi
+from impact.chain.errors import UserError
+from impact.chain.localnode import LocalAnvil
+from impact.chain.tx import Sender
+from impact.programme.deploy import deploy_all
 
 
 @pytest.fixture

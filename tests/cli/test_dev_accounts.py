@@ -10,7 +10,7 @@ from pathlib import Path
 from eth_account import Account
 from web3 import HTTPProvider, Web3
 
-from impact.localnode import LocalAnvil
+from impact.chain.localnode import LocalAnvil
 
 ROOT = Path(__file__).resolve().parents[2]
 OTHER_MNEMONIC = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"

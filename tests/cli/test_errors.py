@@ -1,4 +1,4 @@
-"""The error table: every custom error of every deployable contract has a sentence in `impact.errors.SENTENCES`.
+"""The error table: every custom error of every deployable contract has a sentence in `impact.chain.errors.SENTENCES`.
 
 The errors are read from the ABIs Brownie built (`build/contracts/*.json`), so a contract that gains an error without
 a sentence fails `test_every_contract_error_has_a_sentence`, which names it; adding the sentence is one line in
@@ -15,12 +15,12 @@ from eth_abi import encode
 from eth_utils import function_signature_to_4byte_selector, keccak
 from web3 import HTTPProvider, Web3
 
-from impact import errors
-from impact.accounts import Signer
-from impact.encoding import format_time, to_bytes32
-from impact.errors import UserError
-from impact.system import ETH, System
-from impact.tx import Sender
+from impact.chain import errors
+from impact.chain.accounts import Signer
+from impact.chain.encoding import format_time, to_bytes32
+from impact.chain.errors import UserError
+from impact.chain.system import ETH, System
+from impact.chain.tx import Sender
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build" / "contracts"

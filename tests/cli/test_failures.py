@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from brownie import accounts, web3
 
-from impact.localnode import free_port
+from impact.chain.localnode import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 POOL_FILE = ROOT / "samples" / "xianju-pool.yaml"
@@ -63,6 +63,9 @@ def nonces() -> list[int]:
         (("buy", "--pool", "0", "--tokens", "1"), "argument --pool: must be at least 1, not 0"),
         (("buy", "--pool", "one", "--tokens", "1"), "argument --pool: 'one' is not a whole number"),
         (("refund", "--pool", "1", "--tokens", "-3"), "argument --tokens: must be at least 1, not -3"),
+        (("exit", "--pool", "1", "--tokens", "0"), "argument --tokens: must be at least 1, not 0"),
+        (("reviewer", "void", "--pool", "1", "--milestone", "-1", "--reason-file", "r"), "must be at least 0, not -1"),
+        (("site", "beneficiary", "--site", "x", "--address", "0x" + "1" * 40), "argument --site: 'x' is not a whole"),
         (("site", "show", "--site", "1", "--timeout", "0"), "argument --timeout: must be a number above 0"),
         (("pool", "show", "--pool", "1", "--account", "dev:0"), "unrecognized arguments: --account dev:0"),
     ],

@@ -8,7 +8,7 @@ import re
 import pytest
 from brownie import ImpactPools, MilestoneCertifier, SiteRegistry, accounts, chain
 
-from impact.encoding import format_iso
+from impact.chain.encoding import format_iso
 
 DAY = 86_400
 POOL_FILE = "samples/xianju-pool.yaml"

@@ -15,7 +15,7 @@ from eth_account import Account
 from web3 import HTTPProvider, Web3
 from web3.exceptions import TransactionNotFound
 
-from impact.localnode import LocalAnvil
+from impact.chain.localnode import LocalAnvil
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from brownie import ImpactPools, accounts, chain, web3
 
-from impact import certification
-from impact.encoding import format_iso, parse_utc_time
+from impact.chain.encoding import format_iso, parse_utc_time
+from impact.oracle import certification
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "samples" / "reports" / "xianju-milestone-1"

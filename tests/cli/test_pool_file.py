@@ -8,7 +8,7 @@ import pytest
 import yaml
 from brownie import ImpactPools, accounts, chain, web3
 
-from impact.encoding import format_iso, parse_utc_time
+from impact.chain.encoding import format_iso, parse_utc_time
 
 SAMPLE = yaml.safe_load((Path(__file__).resolve().parents[2] / "samples" / "xianju-pool.yaml").read_text())
 DAY = 86_400

@@ -4,10 +4,10 @@ import pytest
 from brownie import ImpactPools, accounts, chain, web3
 from web3 import HTTPProvider, Web3
 
-from impact.encoding import to_bytes32
-from impact.logs import LogFetcher
-from impact.system import System
-from impact.trace import Tracer
+from impact.chain.encoding import to_bytes32
+from impact.chain.logs import LogFetcher
+from impact.chain.system import System
+from impact.trace.tracer import Tracer
 
 POOL_FILE = "samples/xianju-pool.yaml"
 

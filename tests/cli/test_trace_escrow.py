@@ -9,10 +9,10 @@ from brownie import ImpactPools, MilestoneCertifier, SiteRegistry, accounts, cha
 from eth_utils import keccak
 from web3 import HTTPProvider, Web3
 
-from impact.encoding import to_bytes32
-from impact.logs import LogFetcher
-from impact.system import System
-from impact.trace import Tracer
+from impact.chain.encoding import to_bytes32
+from impact.chain.logs import LogFetcher
+from impact.chain.system import System
+from impact.trace.tracer import Tracer
 
 DAY = 86_400
 PRICE = 5 * 10**16

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from web3 import HTTPProvider, Web3
 
-from impact.localnode import LocalAnvil
+from impact.chain.localnode import LocalAnvil
 
 ROOT = Path(__file__).resolve().parents[2]
 HASH = re.compile(r"0x[0-9a-f]{64}")

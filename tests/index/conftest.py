@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 from world import World
 
+from impact.chain.localnode import LocalAnvil, free_port
 from impact.index.database import EventIndex
 from impact.index.store import open_store
-from impact.localnode import LocalAnvil, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 INSTALL = "install PostgreSQL's server programs (as root on Debian: apt-get install -y postgresql)"

@@ -13,10 +13,10 @@ import pytest
 from conftest import Impact, open_index, wait_until
 from world import World
 
+from impact.chain.logs import LogFetcher
 from impact.index.source import IndexSource
 from impact.index.sync import Syncer
-from impact.logs import LogFetcher
-from impact.trace import Tracer
+from impact.trace.tracer import Tracer
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ from web3 import Web3
 from web3._utils.events import get_event_data
 from web3.datastructures import AttributeDict
 
-from impact.artifacts import abi
-from impact.deployments import CONTRACT_NAMES
+from impact.chain.artifacts import abi
+from impact.chain.deployments import CONTRACT_NAMES
 from impact.index import schema
 from impact.index.decode import EventCodec
 

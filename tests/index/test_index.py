@@ -9,11 +9,11 @@ from dataclasses import asdict
 
 from conftest import open_index
 
+from impact.chain.logs import LogFetcher
 from impact.index import schema
 from impact.index.source import IndexSource
 from impact.index.sync import Syncer
-from impact.logs import LogFetcher
-from impact.trace import Tracer
+from impact.trace.tracer import Tracer
 
 
 def traces(world, source_factory) -> dict:

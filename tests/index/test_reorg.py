@@ -9,9 +9,9 @@ from dataclasses import asdict
 import pytest
 from conftest import open_index
 
+from impact.chain.logs import LogFetcher
 from impact.index.sync import Syncer
-from impact.logs import LogFetcher
-from impact.trace import Tracer
+from impact.trace.tracer import Tracer
 
 
 @pytest.fixture

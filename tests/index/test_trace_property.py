@@ -15,10 +15,10 @@ from conftest import open_index
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from impact.chain.logs import LogFetcher, topic0
 from impact.index.source import IndexSource
 from impact.index.sync import Syncer
-from impact.logs import LogFetcher, topic0
-from impact.trace import Tracer
+from impact.trace.tracer import Tracer
 
 DAY = 86_400
 actor = st.integers(0, 3)

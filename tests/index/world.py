@@ -1,6 +1,6 @@
 """A deployment on an Anvil of its own, and the actions that make a history for the index to sync: pools in ETH,
 purchases, single and batch transfers (a batch may name one id twice), certifications by attestation, voided
-certifications, releases, failures, refunds, exits, site changes. Every action goes through `impact.tx.Sender`,
+certifications, releases, failures, refunds, exits, site changes. Every action goes through `impact.chain.tx.Sender`,
 which simulates first: an action the contracts would refuse raises `UserError` and sends nothing, so random
 histories can simply skip it.
 """
@@ -14,13 +14,13 @@ from typing import Any
 
 from web3 import HTTPProvider, Web3
 
-from impact.accounts import Signer
-from impact.artifacts import abi
-from impact.deploy import deploy_all
-from impact.encoding import to_bytes32
-from impact.errors import UserError
-from impact.system import ETH, System
-from impact.tx import Sender
+from impact.chain.accounts import Signer
+from impact.chain.artifacts import abi
+from impact.chain.encoding import to_bytes32
+from impact.chain.errors import UserError
+from impact.chain.system import ETH, System
+from impact.chain.tx import Sender
+from impact.programme.deploy import deploy_all
 
 DAY = 86_400
 PRICE = 10**15  # wei per token

@@ -13,7 +13,7 @@ from support import (
     warp_past,
 )
 
-from impact.encoding import to_bytes32
+from impact.chain.encoding import to_bytes32
 
 EARNED_0 = PRICE_ETH * 3_000 // 10_000  # per token, once milestone 0 is final
 EARNED_1 = PRICE_ETH * 6_000 // 10_000

@@ -15,8 +15,8 @@ import pytest
 from eth_account import Account
 from web3 import HTTPProvider, Web3
 
-from impact.artifacts import abi
-from impact.localnode import LocalAnvil
+from impact.chain.artifacts import abi
+from impact.chain.localnode import LocalAnvil
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_REPORT = ROOT / "samples" / "reports" / "xianju-milestone-1"

@@ -24,13 +24,14 @@ from support import DAY, ETH, PRICE_ETH, PRICE_USDC, latest_time, milestone_sche
 from web3 import HTTPProvider, Web3
 from web3.logs import DISCARD
 
-from impact import certification, governance
-from impact.accounts import Signer
-from impact.deployments import Deployed, Deployment
-from impact.errors import UserError
-from impact.system import System
-from impact.trace import Tracer
-from impact.tx import Sender
+from impact.chain.accounts import Signer
+from impact.chain.deployments import Deployed, Deployment
+from impact.chain.errors import UserError
+from impact.chain.system import System
+from impact.chain.tx import Sender
+from impact.oracle import certification
+from impact.programme import governance
+from impact.trace.tracer import Tracer
 
 ACTORS = 4
 # The pools' challenge window: not a whole number of days, so that warps of whole days rarely land on its last

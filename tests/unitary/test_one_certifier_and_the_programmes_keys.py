@@ -22,8 +22,8 @@ from support import (
     next_block_at,
 )
 
-from impact import certification as cert
-from impact.encoding import to_bytes32
+from impact.chain.encoding import to_bytes32
+from impact.oracle import certification as cert
 
 EVIDENCE = to_bytes32("forged evidence")
 URI = "ipfs://forged"

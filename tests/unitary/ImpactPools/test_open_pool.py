@@ -15,7 +15,7 @@ from support import (
     milestone_schedule,
 )
 
-from impact.encoding import from_bytes32, to_bytes32
+from impact.chain.encoding import from_bytes32, to_bytes32
 
 
 def test_a_pool_records_its_parameters(pools, eth_pool, site_id):

@@ -19,7 +19,7 @@ from support import (
     warp_past,
 )
 
-from impact.encoding import to_bytes32
+from impact.chain.encoding import to_bytes32
 
 EVIDENCE = to_bytes32("evidence")
 URI = "ipfs://sample/evidence"

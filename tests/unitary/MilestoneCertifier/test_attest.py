@@ -14,7 +14,7 @@ from support import (
     warp_past,
 )
 
-from impact.encoding import to_bytes32
+from impact.chain.encoding import to_bytes32
 
 EVIDENCE = to_bytes32("evidence")
 OTHER_EVIDENCE = to_bytes32("other evidence")

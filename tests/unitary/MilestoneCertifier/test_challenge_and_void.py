@@ -17,8 +17,8 @@ from support import (
     warp_past,
 )
 
-from impact import certification as cert
-from impact.encoding import to_bytes32
+from impact.chain.encoding import to_bytes32
+from impact.oracle import certification as cert
 
 EVIDENCE = to_bytes32("evidence")
 NEW_EVIDENCE = to_bytes32("new evidence")

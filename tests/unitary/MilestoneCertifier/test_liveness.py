@@ -18,8 +18,8 @@ from support import (
     warp_past,
 )
 
-from impact import certification as cert
-from impact.encoding import to_bytes32
+from impact.chain.encoding import to_bytes32
+from impact.oracle import certification as cert
 
 EVIDENCE = to_bytes32("evidence")
 OTHER = to_bytes32("other evidence")

@@ -6,8 +6,8 @@ from brownie import MultisigOracleWallet, chain
 from eth_account import Account
 from support import DAY, deploy_system, error, execute_after_delay, latest_time, next_block_at, warp_past
 
-from impact import certification as cert
-from impact.encoding import to_bytes32
+from impact.chain.encoding import to_bytes32
+from impact.oracle import certification as cert
 
 EVIDENCE = bytes.fromhex(to_bytes32("EAGL report")[2:])
 URI = "ipfs://sample/eagl-report.pdf"

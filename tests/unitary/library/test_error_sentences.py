@@ -1,9 +1,9 @@
-"""impact.errors: every custom error the contracts can raise reads as a sentence, with the error's own fields."""
+"""impact.chain.errors: every custom error the contracts can raise reads as a sentence, with the error's own fields."""
 
 import pytest
 from eth_abi import encode
 
-from impact.errors import SENTENCES, _type, error_abis, explain
+from impact.chain.errors import SENTENCES, _type, error_abis, explain
 
 SAMPLES = {"address": "0x" + "ab" * 20, "bytes32": b"\x01" * 32, "bytes2": b"CN", "string": "x", "bool": True}
 

@@ -1,11 +1,11 @@
-"""impact.evidence: the evidence hash anyone holding the files can recompute."""
+"""impact.oracle.evidence: the evidence hash anyone holding the files can recompute."""
 
 import hashlib
 
 import pytest
 from eth_utils import keccak
 
-from impact.evidence import MANIFEST_HEADER, ReportError, build_manifest, load_report
+from impact.oracle.evidence import MANIFEST_HEADER, ReportError, build_manifest, load_report
 
 REPORT = """\
 pool: 3

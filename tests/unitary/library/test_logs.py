@@ -1,9 +1,9 @@
-"""impact.logs: chunked log fetching that adapts when the node refuses a range."""
+"""impact.chain.logs: chunked log fetching that adapts when the node refuses a range."""
 
 from brownie import chain, web3
 from web3 import HTTPProvider, Web3
 
-from impact.logs import LogFetcher, address_topic, topic0, uint_topic
+from impact.chain.logs import LogFetcher, address_topic, topic0, uint_topic
 
 
 class RangeLimitedProvider(HTTPProvider):

@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from impact.encoding import format_iso, parse_utc_time
+from impact.chain.encoding import format_iso, parse_utc_time
 
 MANIFEST_HEADER = "green-list-evidence/v1\n"
 _STANDARD_REF = re.compile(r"^GLS-V\d+\.\d+-[1-4](\.\d+){1,2}$")

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from impact.errors import UserError
+from impact.chain.errors import UserError
 
 _ENV_VAR = re.compile(r"\$\{?(\w+)\}?")
 RPC_URL_VAR = "ETH_RPC_URL"
@@ -97,7 +97,7 @@ def connect(network: Network) -> tuple[Network, object]:
             f"network '{network.name}' should be chain {network.chain_id}, but {network.url} is chain {chain_id}",
             "wrong-chain",
         )
-    from impact.deployments import LOCAL_CHAIN_IDS
+    from impact.chain.deployments import LOCAL_CHAIN_IDS
 
     live = chain_id not in LOCAL_CHAIN_IDS if network.by_chain_id else network.live
     return replace(network, chain_id=chain_id, live=live), w3

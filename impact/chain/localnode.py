@@ -11,7 +11,7 @@ from pathlib import Path
 
 from web3 import HTTPProvider, Web3
 
-NODE_BIN = Path(__file__).resolve().parent.parent / "node_modules" / ".bin"
+NODE_BIN = Path(__file__).resolve().parents[2] / "node_modules" / ".bin"
 
 
 def free_port() -> int:

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import argparse
 
-    from impact.accounts import Signer
-    from impact.network import Network
-    from impact.system import System
-    from impact.tx import Sender
+    from impact.chain.accounts import Signer
+    from impact.chain.network import Network
+    from impact.chain.system import System
+    from impact.chain.tx import Sender
 
 STATUSES = {"candidate": 1, "green-listed": 2, "suspended": 3, "withdrawn": 4}
 
@@ -37,7 +37,7 @@ class Context:
     """What every command needs, made lazily: the node, the signer, the deployed system."""
 
     def __init__(self, args: argparse.Namespace) -> None:
-        from impact import network
+        from impact.chain import network
 
         self.args = args
         self.net: Network = network.resolve(args.network, args.rpc_url, args.timeout)
@@ -52,14 +52,14 @@ class Context:
     @property
     def signer(self) -> Signer:
         if self._signer is None:
-            from impact.accounts import load_signer
+            from impact.chain.accounts import load_signer
 
             self._signer = load_signer(self.args.account, self.w3, self.net.live, self.net.name)
         return self._signer
 
     @property
     def sender(self) -> Sender:
-        from impact.tx import Sender
+        from impact.chain.tx import Sender
 
         confirmations = getattr(self.args, "confirmations", 1) if self.net.live else 1
         # The hash is printed once sent on a live network, and on a local node if it is not mined within 2 s.
@@ -71,7 +71,7 @@ class Context:
     @property
     def system(self) -> System:
         if self._system is None:
-            from impact.system import System
+            from impact.chain.system import System
 
             self._system = System.load(self.w3, local=not self.net.live)
         return self._system
@@ -88,7 +88,7 @@ class Context:
         if self.json:
             import json
 
-            from impact.output import document
+            from impact.chain.output import document
 
             print(json.dumps(document(schema, network=self.network_json(), **data), indent=2))
         else:
@@ -102,7 +102,7 @@ class Context:
 
     def confirm(self, what: str, details: dict[str, Any]) -> None:
         """On a live network: echo the parameters and ask before acting (unless --yes)."""
-        from impact.errors import UserError
+        from impact.chain.errors import UserError
 
         if not self.net.live:
             return
@@ -126,10 +126,10 @@ ROLE_OPTIONS = ("admin", "registrar", "programme", "pauser")
 
 
 def cmd_deploy(ctx: Context) -> None:
-    from impact import deployments
-    from impact.accounts import parse_address
-    from impact.deploy import check_parameters, deploy_all
-    from impact.encoding import format_duration
+    from impact.chain import deployments
+    from impact.chain.accounts import parse_address
+    from impact.chain.encoding import format_duration
+    from impact.programme.deploy import check_parameters, deploy_all
 
     a = ctx.args
     oracles = [parse_address(o.strip(), "oracle address") for o in a.oracles.split(",") if o.strip()]
@@ -188,9 +188,9 @@ def cmd_deploy(ctx: Context) -> None:
 def _deploy_roles(ctx: Context) -> Any:
     """Who holds each duty. On a local chain a missing role goes to the sender; on a live network every role must
     be given, each to its own account, so that one stolen key cannot do everything."""
-    from impact.accounts import parse_address
-    from impact.deploy import Roles
-    from impact.errors import UserError
+    from impact.chain.accounts import parse_address
+    from impact.chain.errors import UserError
+    from impact.programme.deploy import Roles
 
     given = {duty: getattr(ctx.args, duty) for duty in ROLE_OPTIONS}
     if ctx.net.live:
@@ -217,7 +217,7 @@ def _deploy_roles(ctx: Context) -> Any:
 
 
 def cmd_site_register(ctx: Context) -> None:
-    from impact.accounts import parse_address
+    from impact.chain.accounts import parse_address
 
     a = ctx.args
     beneficiary = parse_address(a.beneficiary, "beneficiary address")
@@ -250,7 +250,7 @@ def cmd_site_status(ctx: Context) -> None:
 
 
 def cmd_site_show(ctx: Context) -> None:
-    from impact.errors import STATUS
+    from impact.chain.errors import STATUS
 
     site = _site(ctx, ctx.args.site)
     beneficiary, wdpa, country, status, name, uri = site
@@ -263,14 +263,14 @@ def cmd_site_show(ctx: Context) -> None:
 
 
 def cmd_oracle_attest(ctx: Context) -> None:
-    from impact.encoding import format_time
-    from impact.errors import UserError
-    from impact.evidence import ReportError, load_report
-    from impact.oracle_commands import check_criterion
+    from impact.chain.encoding import format_time
+    from impact.chain.errors import UserError
+    from impact.cli.oracle import check_criterion
+    from impact.oracle.evidence import ReportError, load_report
 
     a = ctx.args
     if a.report:
-        from impact.evidence import ReportError, load_report
+        from impact.oracle.evidence import ReportError, load_report
 
         try:
             report = load_report(a.report)
@@ -329,10 +329,10 @@ def cmd_oracle_attest(ctx: Context) -> None:
 
 
 def cmd_pool_open(ctx: Context) -> None:
-    from impact.encoding import format_duration
-    from impact.errors import UserError
-    from impact.output import plural
-    from impact.pool_spec import SpecError, describe, load_pool_spec
+    from impact.chain.encoding import format_duration
+    from impact.chain.errors import UserError
+    from impact.chain.output import plural
+    from impact.programme.pool_spec import SpecError, describe, load_pool_spec
 
     a = ctx.args
     try:
@@ -353,7 +353,7 @@ def cmd_pool_open(ctx: Context) -> None:
     try:
         fn = ctx.system.pools.functions.openPool(params, milestones)
     except (MismatchedABI, Web3ValidationError):
-        from impact.encoding import format_amount
+        from impact.chain.encoding import format_amount
 
         raise UserError(
             f"{a.file} has a value the contract cannot take: the price must be at most "
@@ -375,9 +375,9 @@ def cmd_pool_open(ctx: Context) -> None:
 
 
 def cmd_pool_show(ctx: Context) -> None:
-    from impact.encoding import format_duration, format_time
-    from impact.errors import FAILURE
-    from impact.output import plural
+    from impact.chain.encoding import format_duration, format_time
+    from impact.chain.errors import FAILURE
+    from impact.chain.output import plural
 
     info = ctx.system.pool(ctx.args.pool)
     money = lambda v: ctx.system.money(info["asset"], v)  # noqa: E731
@@ -410,8 +410,8 @@ def cmd_pool_pause(ctx: Context) -> None:
 
 
 def cmd_pool_fail(ctx: Context) -> None:
-    from impact.errors import FAILURE, UserError
-    from impact.output import failure
+    from impact.chain.errors import FAILURE, UserError
+    from impact.chain.output import failure
 
     a = ctx.args
     pools = ctx.system.pools
@@ -436,7 +436,7 @@ def cmd_pool_fail(ctx: Context) -> None:
 
 
 def cmd_pool_release(ctx: Context) -> None:
-    from impact.output import money
+    from impact.chain.output import money
 
     a = ctx.args
     pools = ctx.system.pools
@@ -463,9 +463,9 @@ def cmd_pool_release(ctx: Context) -> None:
 
 
 def cmd_buy(ctx: Context) -> None:
-    from impact.accounts import parse_address
-    from impact.errors import UserError
-    from impact.output import money, plural
+    from impact.chain.accounts import parse_address
+    from impact.chain.errors import UserError
+    from impact.chain.output import money, plural
 
     a = ctx.args
     recipient = parse_address(a.recipient, "recipient address") if a.recipient else ctx.signer.address
@@ -512,8 +512,8 @@ def cmd_buy(ctx: Context) -> None:
 
 
 def cmd_refund(ctx: Context) -> None:
-    from impact.errors import FAILURE, UserError
-    from impact.output import money, plural
+    from impact.chain.errors import FAILURE, UserError
+    from impact.chain.output import money, plural
 
     a = ctx.args
     info = ctx.system.pool(a.pool)
@@ -563,10 +563,10 @@ def cmd_trace(ctx: Context) -> None:
     import json
     from dataclasses import asdict
 
-    from impact import trace_report
-    from impact.accounts import parse_address
-    from impact.index.cli import trace_source, unconfirmed_note
-    from impact.trace import Tracer
+    from impact.chain.accounts import parse_address
+    from impact.cli.index import trace_source, unconfirmed_note
+    from impact.trace import report as trace_report
+    from impact.trace.tracer import Tracer
 
     a = ctx.args
     with trace_source(ctx, progress=not a.json and sys.stderr.isatty()) as source:
@@ -588,17 +588,17 @@ def cmd_trace(ctx: Context) -> None:
 
 
 def cmd_tx(ctx: Context) -> None:
-    from impact.tx import transaction_status
+    from impact.chain.tx import transaction_status
 
     print(transaction_status(ctx.w3, ctx.args.hash))
 
 
 def cmd_dev_fund(ctx: Context) -> None:
     """Local chains only: mint the mock stablecoin to an address (sample money for demos)."""
-    from impact.accounts import parse_address
-    from impact.encoding import format_amount
-    from impact.errors import UserError
-    from impact.output import money
+    from impact.chain.accounts import parse_address
+    from impact.chain.encoding import format_amount
+    from impact.chain.errors import UserError
+    from impact.chain.output import money
 
     if ctx.net.live:
         raise UserError("`dev fund` works only on a local development chain", "live-network")
@@ -625,9 +625,9 @@ def cmd_dev_fund(ctx: Context) -> None:
 
 def cmd_dev_advance(ctx: Context) -> None:
     """Local chains only: move the chain's clock forward and mine a block (to end a sale, pass a deadline)."""
-    from impact.encoding import format_time
-    from impact.errors import UserError
-    from impact.output import time
+    from impact.chain.encoding import format_time
+    from impact.chain.errors import UserError
+    from impact.chain.output import time
 
     if ctx.net.live:
         raise UserError("`dev advance` works only on a local development chain", "live-network")
@@ -659,13 +659,13 @@ def _tx(receipt: Any) -> str:
 
 
 def _tx_json(receipt: Any) -> dict[str, Any]:
-    from impact.output import transaction
+    from impact.chain.output import transaction
 
     return transaction(receipt)
 
 
 def _tx_hash(value: str) -> str:
-    from impact.errors import UserError
+    from impact.chain.errors import UserError
 
     raw = value.removeprefix("0x")
     if len(raw) != 64 or any(c not in "0123456789abcdefABCDEF" for c in raw):
@@ -674,7 +674,7 @@ def _tx_hash(value: str) -> str:
 
 
 def _site(ctx: Context, site_id: int) -> tuple:
-    from impact.errors import UserError
+    from impact.chain.errors import UserError
 
     count = ctx.system.registry.functions.siteCount().call()
     if not 0 < site_id <= count:
@@ -683,7 +683,7 @@ def _site(ctx: Context, site_id: int) -> tuple:
 
 
 def _site_json(ctx: Context, site_id: int, site: tuple | None = None) -> dict[str, Any]:
-    from impact.output import nothing, status
+    from impact.chain.output import nothing, status
 
     beneficiary, wdpa, country, state, name, uri = site or _site(ctx, site_id)
     return {
@@ -698,7 +698,7 @@ def _site_json(ctx: Context, site_id: int, site: tuple | None = None) -> dict[st
 
 
 def _sale_state(ctx: Context, info: dict[str, Any]) -> str:
-    from impact.encoding import format_time
+    from impact.chain.encoding import format_time
 
     now = ctx.now()
     if now < info["saleStart"]:
@@ -710,7 +710,7 @@ def _sale_state(ctx: Context, info: dict[str, Any]) -> str:
 
 
 def _pool_json(ctx: Context, pool_id: int, info: dict[str, Any] | None = None) -> dict[str, Any]:
-    from impact.output import failure, money, nothing, quantity, time
+    from impact.chain.output import failure, money, nothing, quantity, time
 
     info = info or ctx.system.pool(pool_id)
     asset = info["asset"]
@@ -761,7 +761,7 @@ def _pool_json(ctx: Context, pool_id: int, info: dict[str, Any] | None = None) -
 
 
 def _bytes32(value: str) -> bytes:
-    from impact.errors import UserError
+    from impact.chain.errors import UserError
 
     try:
         raw = bytes.fromhex(value.removeprefix("0x"))
@@ -775,7 +775,7 @@ def _bytes32(value: str) -> bytes:
 def _units(text: str, decimals: int) -> int:
     from decimal import Decimal, InvalidOperation
 
-    from impact.errors import UserError
+    from impact.chain.errors import UserError
 
     try:
         value = Decimal(text) * (Decimal(10) ** decimals)
@@ -787,9 +787,9 @@ def _units(text: str, decimals: int) -> int:
 
 
 def _asset_address(ctx: Context, asset: str) -> str:
-    from impact.accounts import parse_address
-    from impact.errors import UserError
-    from impact.system import ETH
+    from impact.chain.accounts import parse_address
+    from impact.chain.errors import UserError
+    from impact.chain.system import ETH
 
     if asset.upper() == "ETH":
         return ETH
@@ -804,7 +804,7 @@ def _asset_address(ctx: Context, asset: str) -> str:
 def _duration(text: str) -> int:
     import argparse
 
-    from impact.governance import parse_duration
+    from impact.programme.governance import parse_duration
 
     try:
         return parse_duration(text)
@@ -825,7 +825,7 @@ def build_parser() -> argparse.ArgumentParser:
     import argparse
 
     from impact import __version__
-    from impact.argtypes import UINT32_MAX, UINT48_MAX, country, positive_number, text, whole
+    from impact.cli.argtypes import UINT32_MAX, UINT48_MAX, country, positive_number, text, whole
 
     class Parser(argparse.ArgumentParser):
         """argparse, but a bad command line is one line too (argparse prints the usage first)."""
@@ -1026,7 +1026,8 @@ def build_parser() -> argparse.ArgumentParser:
     how_long.add_argument("--seconds", type=whole(1), metavar="S", help="seconds to move forward (or --days)")
 
     # The trust-minimised escrow: delayed changes and exits, challenge windows and reviewers, credited tranches.
-    from impact import escrow_commands, governance_commands
+    from impact.cli import escrow as escrow_commands
+    from impact.cli import governance as governance_commands
 
     groups = {"site": site, "pool": pool, "oracle": oracle}
     governance_commands.register(command, commands, groups)
@@ -1035,8 +1036,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_oracle_signature_commands(command: Callable[..., argparse.ArgumentParser], sub: Any) -> None:
-    """EIP-712 sub-commands: sign, submit, watch, verify-evidence (see impact.oracle_commands)."""
-    from impact import oracle_commands
+    """EIP-712 sub-commands: sign, submit, watch, verify-evidence (see impact.cli.oracle)."""
+    from impact.cli import oracle as oracle_commands
 
     def oracle_command(name: str, help_: str, handler: Callable[[Context], None], sub_: Any) -> Any:
         return command(name, help_, handler, sub_, kind=ORACLE_KINDS.get(name, SEND))
@@ -1050,8 +1051,8 @@ def _add_oracle_signature_commands(command: Callable[..., argparse.ArgumentParse
 
 
 def _add_index_commands(command: Callable[..., argparse.ArgumentParser], sub: Any, trace: Any) -> None:
-    """`impact index …`, and `trace --direct / --no-sync / --db` (see impact.index.cli)."""
-    from impact.index import cli as index_cli
+    """`impact index …`, and `trace --direct / --no-sync / --db` (see impact.cli.index)."""
+    from impact.cli import index as index_cli
 
     index_cli.add_trace_options(trace)
     index_cli.register(command, sub, READ)
@@ -1061,7 +1062,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Runs `impact`; returns the exit code. Nothing a user can do makes it print a traceback."""
     try:
         return _main(argv)
-    except KeyboardInterrupt as exc:  # at any moment; an Interrupted names a transaction already sent (impact.tx)
+    except KeyboardInterrupt as exc:  # at any moment; an Interrupted names a transaction already sent (impact.chain.tx)
         print(f"error: {str(exc) or 'interrupted'}", file=sys.stderr)
         _forget_the_interrupt()
         return 130
@@ -1129,8 +1130,8 @@ def _report(error: Any, as_json: bool) -> None:
 
 def _as_user_error(exc: Exception, net: Network | None) -> Any:
     """The one sentence for any failure: the user's, the chain's, the node's, or (never, we hope) ours."""
-    from impact.artifacts import ArtifactError
-    from impact.errors import UserError, contract_error
+    from impact.chain.artifacts import ArtifactError
+    from impact.chain.errors import UserError, contract_error
 
     if isinstance(exc, UserError):
         return exc
@@ -1150,7 +1151,7 @@ def _as_user_error(exc: Exception, net: Network | None) -> Any:
         return contract_error(exc)
     if isinstance(exc, requests.exceptions.RequestException | ConnectionError | TimeoutError | Web3RPCError):
         if net is not None:
-            from impact.network import node_error
+            from impact.chain.network import node_error
 
             return node_error(exc, net)
         return UserError(f"the node failed: {' '.join(str(exc).split())}", "node-error")

@@ -1,7 +1,7 @@
 """The oracle service's view of the chain, through web3.py and a local eth-account key.
 
 Transactions are signed locally with fees and gas filled in, so that the raw bytes and hash can be journalled
-before anything is sent (see `impact.journal`).
+before anything is sent (see `impact.oracle.journal`).
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3RPCError
 
-from impact import certification
-from impact.encoding import from_bytes32
-from impact.evidence import AssessmentReport
-from impact.oracle_service import ChainRejection, MilestoneView, Receipt, TransientChainError
-from impact.system import struct_fields
+from impact.chain.encoding import from_bytes32
+from impact.chain.system import struct_fields
+from impact.oracle import certification
+from impact.oracle.evidence import AssessmentReport
+from impact.oracle.service import ChainRejection, MilestoneView, Receipt, TransientChainError
 
 _TRANSIENT = (requests.exceptions.ConnectionError, requests.exceptions.Timeout, ConnectionError, TimeoutError)
 
@@ -127,7 +127,7 @@ class Web3OracleChain:
 
     @property
     def _pools_abi(self) -> list:
-        from impact.artifacts import abi
+        from impact.chain.artifacts import abi
 
         return abi("ImpactPools")
 

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from impact import governance
-from impact.encoding import format_iso, format_time, format_until
-from impact.errors import FAILURE, UserError
+from impact.chain.encoding import format_iso, format_time, format_until
+from impact.chain.errors import FAILURE, UserError
+from impact.cli.argtypes import whole
+from impact.programme import governance
 
 
 def _discard() -> Any:
@@ -22,23 +23,14 @@ def _tx(receipt: Any) -> str:
     return "0x" + bytes(receipt["transactionHash"]).hex()
 
 
-def _nonnegative(text: str) -> int:
-    import argparse
-
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError("must not be negative")
-    return value
-
-
 def register(command: Callable[..., Any], commands: Any, groups: dict[str, Any]) -> None:
     p = command(
         "exit",
         "redeem tokens of a live pool while a change affecting it is pending (for what a refund would pay now)",
         cmd_exit,
     )
-    p.add_argument("--pool", type=int, required=True)
-    p.add_argument("--tokens", type=_nonnegative, help="how many (default: all you hold)")
+    p.add_argument("--pool", type=whole(1), required=True, metavar="P", help="the pool (required)")
+    p.add_argument("--tokens", type=whole(1), metavar="N", help="how many (default: all you hold)")
 
     p = command(
         "withdraw-credit",
@@ -47,8 +39,8 @@ def register(command: Callable[..., Any], commands: Any, groups: dict[str, Any])
         cmd_withdraw_credit,
         groups["pool"],
     )
-    p.add_argument("--pool", type=int, required=True)
-    p.add_argument("--milestone", type=int, required=True)
+    p.add_argument("--pool", type=whole(1), required=True, metavar="P", help="the pool (required)")
+    p.add_argument("--milestone", type=whole(0), required=True, metavar="K", help="the milestone, from 0 (required)")
 
     p = command(
         "void",
@@ -56,8 +48,8 @@ def register(command: Callable[..., Any], commands: Any, groups: dict[str, Any])
         cmd_void,
         groups["reviewer"],
     )
-    p.add_argument("--pool", type=int, required=True)
-    p.add_argument("--milestone", type=int, required=True)
+    p.add_argument("--pool", type=whole(1), required=True, metavar="P", help="the pool (required)")
+    p.add_argument("--milestone", type=whole(0), required=True, metavar="K", help="the milestone, from 0 (required)")
     p.add_argument(
         "--reason-file", type=Path, required=True, help="the reviewer's reasons; keccak-256 of its bytes goes on chain"
     )
@@ -69,11 +61,18 @@ def register(command: Callable[..., Any], commands: Any, groups: dict[str, Any])
         cmd_finalize,
         groups["oracle"],
     )
-    p.add_argument("--report", type=Path, help="assessment report (YAML/JSON); its files give the evidence hash")
-    p.add_argument("--pool", type=int)
-    p.add_argument("--milestone", type=int)
-    p.add_argument("--evidence-hash")
-    p.add_argument("--uri", help="the URI the evidence's first attestation recorded")
+    p.add_argument(
+        "--report",
+        type=Path,
+        help="assessment report (YAML/JSON); its files give the evidence hash (default: give --pool, --milestone "
+        "and --evidence-hash instead)",
+    )
+    p.add_argument("--pool", type=whole(1), metavar="P", help="the pool (default: the report's)")
+    p.add_argument("--milestone", type=whole(0), metavar="K", help="the milestone (default: the report's)")
+    p.add_argument("--evidence-hash", metavar="0x…", help="the evidence's keccak-256 (default: the report's)")
+    p.add_argument(
+        "--uri", help="the URI the evidence's first attestation recorded (default: the report's, else empty)"
+    )
 
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -90,8 +89,6 @@ def cmd_exit(ctx: Any) -> None:
         raise UserError(
             f"pool {a.pool} has failed ({FAILURE[info['failure']]}): redeem with `impact refund --pool {a.pool}`"
         )
-    if a.tokens is not None and a.tokens < 1:
-        raise UserError("--tokens must be at least 1")
     holder = ctx.signer.address
     held = pools.functions.balanceOf(holder, a.pool).call()
     tokens = held if a.tokens is None else a.tokens
@@ -213,7 +210,7 @@ def cmd_void(ctx: Any) -> None:
 def cmd_finalize(ctx: Any) -> None:
     a = ctx.args
     if a.report:
-        from impact.evidence import ReportError, load_report
+        from impact.oracle.evidence import ReportError, load_report
 
         try:
             report = load_report(a.report)

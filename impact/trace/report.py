@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from impact.output import plural
-from impact.trace import ChangeStory, InvestorTrace, LotTrace, MilestoneStory, PoolTrace
+from impact.chain.output import plural
+from impact.trace.tracer import ChangeStory, InvestorTrace, LotTrace, MilestoneStory, PoolTrace
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

@@ -8,10 +8,10 @@ from typing import Any
 
 from web3 import Web3
 
-from impact import deployments
-from impact.artifacts import abi
-from impact.encoding import format_amount, from_bytes32
-from impact.errors import UserError
+from impact.chain import deployments
+from impact.chain.artifacts import abi
+from impact.chain.encoding import format_amount, from_bytes32
+from impact.chain.errors import UserError
 
 ETH = "0x0000000000000000000000000000000000000000"
 

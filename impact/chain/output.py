@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from impact.errors import FAILURE, FAILURE_CODES, STATUS
+from impact.chain.errors import FAILURE, FAILURE_CODES, STATUS
 
 STATUS_CODES = [None, "candidate", "green-listed", "suspended", "withdrawn"]
 

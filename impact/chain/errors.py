@@ -16,7 +16,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from impact.encoding import format_duration, format_time
+from impact.chain.encoding import format_duration, format_time
 
 # Green List status of a site (SiteRegistry.SiteStatus) and why a pool failed (IImpactPools.FailureReason), by value.
 STATUS = ["unknown", "Candidate", "Green Listed", "Suspended", "Withdrawn"]
@@ -140,8 +140,7 @@ SENTENCES: dict[str, Callable[[Args], str]] = {
     ),
     "PoolsGoalNotReached": lambda a: (
         f"pool {a['poolId']} counts {_n(a['tokensTowardGoal'], 'token')} toward its goal of {a['goalTokens']} "
-        "(tokens exited during the sale do not count)"
-        + _FAIL_HINT.format(a["poolId"])
+        "(tokens exited during the sale do not count)" + _FAIL_HINT.format(a["poolId"])
     ),
     "PoolsUnknownMilestone": lambda a: f"pool {a['poolId']} has no milestone {a['milestoneId']}",
     "PoolsMilestoneAlreadyCertified": lambda a: (
@@ -386,7 +385,7 @@ def error_abis() -> dict[bytes, dict[str, Any]]:
     """Every custom error in the build artifacts (our contracts and the OpenZeppelin ones they use), by selector."""
     from eth_utils import function_signature_to_4byte_selector
 
-    from impact.artifacts import BUILD_DIR
+    from impact.chain.artifacts import BUILD_DIR
 
     errors: dict[bytes, dict[str, Any]] = {}
     for path in sorted(BUILD_DIR.glob("*.json")):

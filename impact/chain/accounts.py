@@ -20,7 +20,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import is_checksum_address, is_hex_address
 from web3 import Web3
 
-from impact.errors import UserError
+from impact.chain.errors import UserError
 
 PRIVATE_KEY_VAR = "PRIVATE_KEY"
 PASSWORD_VAR = "IMPACT_KEYSTORE_PASSWORD"
@@ -96,7 +96,7 @@ def _from_keystore(name: str) -> Signer:
 def dev_mnemonics(network: str) -> list[str]:
     """The mnemonics a local node's dev accounts may come from, most likely first: the one Brownie's
     network-config gives this network, those of its other development networks, then Anvil's default."""
-    from impact.network import brownie_network_config
+    from impact.chain.network import brownie_network_config
 
     configured = {
         entry.get("id"): (entry.get("cmd_settings") or {}).get("mnemonic")

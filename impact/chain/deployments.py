@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from impact.errors import UserError
+from impact.chain.errors import UserError
 
 CONTRACT_NAMES = ("SiteRegistry", "ImpactPools", "MilestoneCertifier")
 DEPLOYMENTS_VAR = "IMPACT_DEPLOYMENTS"

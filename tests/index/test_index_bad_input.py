@@ -11,9 +11,9 @@ import pytest
 from conftest import Impact, open_index
 from world import World
 
+from impact.chain.localnode import free_port
 from impact.index.store import StoreError, open_store
 from impact.index.sync import Syncer
-from impact.localnode import free_port
 
 
 def one_line_error(result) -> str:

@@ -2,7 +2,7 @@
 
 Guarantees:
 - never double-submits: each milestone is journalled (SQLite) and a transaction is recorded before it is sent,
-  so a restart finds and follows the same transaction instead of making a new one (see `impact.journal`);
+  so a restart finds and follows the same transaction instead of making a new one (see `impact.oracle.journal`);
 - never loses a report: a report leaves the inbox only once its outcome is journalled, into a folder of its own
   under `processed/` (or `rejected/`, with one clear log line, without stopping the others), together with its
   evidence files, so that it can still be verified or signed from there;
@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from impact.evidence import AssessmentReport, ReportError, criterion_mismatch, load_report, signature_deadline
-from impact.journal import BROADCAST, DONE, PENDING, Entry, Journal
+from impact.oracle.evidence import AssessmentReport, ReportError, criterion_mismatch, load_report, signature_deadline
+from impact.oracle.journal import BROADCAST, DONE, PENDING, Entry, Journal
 
 log = logging.getLogger("impact.oracle")
 T = TypeVar("T")

@@ -16,10 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from impact.argtypes import positive_number
-from impact.encoding import format_iso
-from impact.errors import UserError, explain_exception
-from impact.evidence import AssessmentReport, ReportError, criterion_mismatch, load_report, signature_deadline
+from impact.chain.encoding import format_iso
+from impact.chain.errors import UserError, explain_exception
+from impact.cli.argtypes import positive_number
+from impact.oracle.evidence import AssessmentReport, ReportError, criterion_mismatch, load_report, signature_deadline
 
 # web3 and eth-account are imported by the commands that use them, not when the parser is built: `impact --help`
 # must stay quick.
@@ -107,7 +107,7 @@ def _check_certifiable(ctx: Any, report: AssessmentReport) -> None:
 
 
 def cmd_sign(ctx: Any) -> None:
-    from impact import certification
+    from impact.oracle import certification
 
     a = ctx.args
     report = _report(a.report)
@@ -170,9 +170,9 @@ def _signature_file(ctx: Any, claim: Any, signer: str, signature: bytes) -> dict
 
 def cmd_submit(ctx: Any) -> None:
 
-    from impact import certification
-    from impact.accounts import parse_address
-    from impact.output import plural
+    from impact.chain.accounts import parse_address
+    from impact.chain.output import plural
+    from impact.oracle import certification
 
     a = ctx.args
     report = _report(a.report)
@@ -252,7 +252,7 @@ def cmd_submit(ctx: Any) -> None:
     ctx.sender.simulate(fn)
     ctx.confirm("Relaying oracles' signatures", {"pool": report.pool_id, "milestone": report.milestone_id})
     receipt = ctx.sender.send(fn)
-    from impact.output import transaction
+    from impact.chain.output import transaction
 
     ctx.emit(
         "oracle.submit/1",
@@ -271,9 +271,9 @@ def cmd_submit(ctx: Any) -> None:
 
 
 def cmd_watch(ctx: Any) -> None:
-    from impact.errors import explain_exception as explain
-    from impact.oracle_chain import Web3OracleChain
-    from impact.oracle_service import REJECTED, OracleService, ServiceConfig
+    from impact.chain.errors import explain_exception as explain
+    from impact.oracle.chain import Web3OracleChain
+    from impact.oracle.service import REJECTED, OracleService, ServiceConfig
 
     a = ctx.args
     logging.basicConfig(
@@ -298,7 +298,7 @@ def cmd_watch(ctx: Any) -> None:
 
 
 def cmd_verify_evidence(ctx: Any) -> None:
-    from impact.output import plural
+    from impact.chain.output import plural
 
     report = _report(ctx.args.report)
     milestone = ctx.system.milestone(report.pool_id, report.milestone_id)

@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from impact.deployments import LOCAL_CHAIN_IDS, Deployed, Deployment, code_hash, genesis_hash
-from impact.errors import UserError
-from impact.tx import Sender
+from impact.chain.deployments import LOCAL_CHAIN_IDS, Deployed, Deployment, code_hash, genesis_hash
+from impact.chain.errors import UserError
+from impact.chain.tx import Sender
 
 DEFAULT_TOKEN_URI = "ipfs://green-list-impact/{id}.json"
 MIN_CHANGE_DELAY = 2 * 86_400  # DelayedChanges.MIN_CHANGE_DELAY
@@ -188,7 +188,7 @@ def deploy_all(
 
 def _incomplete(exc: BaseException, contracts: dict[str, Deployed], assets: dict[str, str]) -> UserError:
     """One sentence: why the deployment stopped and exactly what it had deployed (nothing is recorded)."""
-    if isinstance(exc, KeyboardInterrupt):  # an Interrupted names the transaction that was sent (impact.tx)
+    if isinstance(exc, KeyboardInterrupt):  # an Interrupted names the transaction that was sent (impact.chain.tx)
         reason, code = str(exc) or "interrupted", "interrupted"
     elif isinstance(exc, UserError):
         reason, code = str(exc), exc.code

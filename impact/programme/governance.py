@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from impact.encoding import format_duration, format_iso, format_until
-from impact.errors import CHANGE_STATE, UserError
+from impact.chain.encoding import format_duration, format_iso, format_until
+from impact.chain.errors import CHANGE_STATE, UserError
 
 REGISTRY, CERTIFIER = "registry", "certifier"
 CONTRACTS = {REGISTRY: "SiteRegistry", CERTIFIER: "MilestoneCertifier"}

@@ -19,7 +19,7 @@ from web3 import Web3
 from web3._utils.events import get_event_data
 from web3.exceptions import Web3RPCError
 
-from impact.artifacts import abi
+from impact.chain.artifacts import abi
 
 _TOO_LARGE = ("range", "too many", "too large", "limit", "exceed", "more than", "10000 results", "response size")
 

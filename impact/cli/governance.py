@@ -13,15 +13,15 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from impact import governance
-from impact.argtypes import whole
-from impact.encoding import format_duration, format_iso
-from impact.errors import UserError
-from impact.governance import CERTIFIER, REGISTRY, Change
+from impact.chain.encoding import format_duration, format_iso
+from impact.chain.errors import UserError
+from impact.cli.argtypes import whole
+from impact.programme import governance
+from impact.programme.governance import CERTIFIER, REGISTRY, Change
 
 
 def parse_address(value: str, what: str) -> str:
-    from impact.accounts import parse_address as parse
+    from impact.chain.accounts import parse_address as parse
 
     return parse(value, what)
 
@@ -58,14 +58,16 @@ def register(command: Callable[..., Any], commands: Any, groups: dict[str, Any])
     p = command("cancel", "cancel a pending change (the default admin, or the role that scheduled it)", cmd_cancel, sub)
     p.add_argument("--change", required=True, metavar="ID", help="e.g. registry:1 or certifier:2")
     p = command("delay", "schedule a new change delay for a contract (the default admin)", cmd_delay, sub)
-    p.add_argument("--contract", required=True, choices=(REGISTRY, CERTIFIER))
-    p.add_argument("--seconds", required=True, type=int, help="the new delay: 172800 (2 days) to 2592000 (30 days)")
+    p.add_argument("--contract", required=True, choices=(REGISTRY, CERTIFIER), help="whose delay changes (required)")
+    p.add_argument(
+        "--seconds", required=True, type=whole(0), help="the new delay: 172800 (2 days) to 2592000 (30 days)"
+    )
 
     oracle = groups["oracle"]
     p = command("accredit", "schedule the accreditation of an oracle (a delayed change)", cmd_oracle_accredit, oracle)
-    p.add_argument("address")
+    p.add_argument("address", help="the oracle's address (EIP-55 checksum, or all lowercase)")
     p = command("revoke", "revoke an oracle at once (attestations stop counting, signatures void)", cmd_revoke, oracle)
-    p.add_argument("address")
+    p.add_argument("address", help="the oracle's address (EIP-55 checksum, or all lowercase)")
     p = command("quorum", "raise the quorum at once, or schedule a lower one", cmd_quorum, oracle)
     p.add_argument("quorum", type=whole(1), help="the new quorum, from 1 to the number of accredited oracles")
 
@@ -73,9 +75,9 @@ def register(command: Callable[..., Any], commands: Any, groups: dict[str, Any])
     reviewer_sub = reviewer.add_subparsers(dest="reviewer_command", required=True, metavar="ACTION")
     groups["reviewer"] = reviewer_sub
     p = command("accredit", "accredit a reviewer at once", cmd_reviewer_accredit, reviewer_sub)
-    p.add_argument("address")
+    p.add_argument("address", help="the reviewer's address (EIP-55 checksum, or all lowercase)")
     p = command("revoke", "schedule the revocation of a reviewer (a delayed change)", cmd_reviewer_revoke, reviewer_sub)
-    p.add_argument("address")
+    p.add_argument("address", help="the reviewer's address (EIP-55 checksum, or all lowercase)")
 
     p = command(
         "beneficiary",
@@ -83,7 +85,7 @@ def register(command: Callable[..., Any], commands: Any, groups: dict[str, Any])
         cmd_beneficiary,
         groups["site"],
     )
-    p.add_argument("--site", type=int, required=True)
+    p.add_argument("--site", type=whole(1), required=True, metavar="N", help="the site (required)")
     p.add_argument("--address", required=True, help="the new wallet")
 
 

@@ -11,9 +11,9 @@ from typing import Any
 from web3 import Web3
 from web3.exceptions import ContractCustomError, ContractLogicError, TransactionNotFound, Web3RPCError
 
-from impact.accounts import Signer
-from impact.artifacts import abi, bytecode
-from impact.errors import UserError, contract_error
+from impact.chain.accounts import Signer
+from impact.chain.artifacts import abi, bytecode
+from impact.chain.errors import UserError, contract_error
 
 PRIORITY_FEE = Web3.to_wei(1, "gwei")
 

@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 from eth_utils import keccak
 
-from impact.encoding import format_amount, format_iso, from_bytes32, parse_utc_time, to_bytes32
+from impact.chain.encoding import format_amount, format_iso, from_bytes32, parse_utc_time, to_bytes32
 
 DAY = 86_400
 BPS = 10_000
@@ -407,7 +407,7 @@ def _field_max(struct: str, field: str) -> int:
     """The largest value the contract field `field` of `struct` (a uintN) holds, read from the compiled ABI so that
     it follows the contracts: a component of the `IImpactPools.<struct>` parameters, or for "SiteRegistry" a plain
     parameter of the registry's functions. 2**256 - 1 if there is no such field."""
-    from impact.artifacts import abi
+    from impact.chain.artifacts import abi
 
     contract = "SiteRegistry" if struct == "SiteRegistry" else "ImpactPools"
     for item in abi(contract):

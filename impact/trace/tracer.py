@@ -24,12 +24,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from impact import governance
-from impact.accounts import parse_address
-from impact.encoding import format_amount, format_duration, format_time, from_bytes32
-from impact.errors import UserError
-from impact.logs import Event, LogFetcher, LogSource, Source, address_topic, any_of, uint_topic
-from impact.system import System
+from impact.chain.accounts import parse_address
+from impact.chain.encoding import format_amount, format_duration, format_time, from_bytes32
+from impact.chain.errors import UserError
+from impact.chain.logs import Event, LogFetcher, LogSource, Source, address_topic, any_of, uint_topic
+from impact.chain.system import System
+from impact.programme import governance
 
 FAILURE = ["", "goal not reached", "milestone missed", "site withdrawn"]
 # What a pool's story is made of: the events whose first indexed argument is the pool id.
@@ -911,7 +911,7 @@ def _changes_affecting(tracer: Tracer, site_id: int, opened: tuple[int, int]) ->
 
 
 def _topic(event: str) -> str:
-    from impact.logs import topic0
+    from impact.chain.logs import topic0
 
     return topic0("ImpactPools", event)
 

@@ -22,16 +22,16 @@ from typing import TYPE_CHECKING, Any
 # The database and web3 modules are imported by the commands, not when the parser is built: `impact --help` must
 # stay quick.
 if TYPE_CHECKING:
+    from impact.chain.logs import LogSource
     from impact.index.database import EventIndex
     from impact.index.sync import Syncer
-    from impact.logs import LogSource
 
 MAX_CHUNK = 100_000  # impact.index.sync.MAX_CHUNK, for the help text
 
 
 def target(ctx: Any) -> str:
     """Where this deployment's index lives: --db, $IMPACT_INDEX_DB, or the file beside the deployments file."""
-    from impact import deployments
+    from impact.chain import deployments
     from impact.index.store import default_sqlite_path, environment_target
 
     given = getattr(ctx.args, "db", None) or environment_target()
@@ -192,8 +192,8 @@ def add_trace_options(p: argparse.ArgumentParser) -> None:
 def trace_source(ctx: Any, progress: bool) -> Iterator[LogSource]:
     """The source a trace reads: the node (`--direct`), or the index, synced first unless `--no-sync` (a sync
     already running elsewhere is not waited for: the blocks it has not committed are read from the node)."""
+    from impact.chain.logs import LogFetcher
     from impact.index.source import IndexSource
-    from impact.logs import LogFetcher
 
     direct = LogFetcher(ctx.w3, progress=progress)
     if ctx.args.direct:

@@ -1,0 +1,1 @@
+"""The `impact` commands: thin layers over the packages below, one module per role."""

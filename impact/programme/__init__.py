@@ -1,0 +1,1 @@
+"""What the programme does: deploy the contracts, describe pools, schedule and follow governance changes."""
