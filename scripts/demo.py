@@ -25,6 +25,7 @@ import tempfile
 from pathlib import Path
 
 from brownie import accounts, network, web3
+from brownie._config import CONFIG
 from eth_account import Account
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +60,7 @@ def later(impact: Shell, days: int, why: str) -> None:
 
 
 def main() -> None:
-    if network.show_active() != "development":
+    if CONFIG.network_type != "development":  # Brownie's local chains: it starts them, and time can be moved
         raise SystemExit("the demo runs on Brownie's local development network: brownie run scripts/demo.py")
     workdir = Path(tempfile.mkdtemp(prefix="impact-demo-"))
     env = {**os.environ, "IMPACT_DEPLOYMENTS": str(workdir / "deployments")}

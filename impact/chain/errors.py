@@ -56,12 +56,19 @@ def _n(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _role(role: bytes) -> str:
+def _duty(role: bytes) -> str:
+    """A role's or duty's name as people say it: REGISTRAR_ROLE is "registrar", the zero role "default admin"."""
     from eth_utils import keccak
 
-    names = {bytes(32): "DEFAULT_ADMIN_ROLE", **{keccak(text=name): name for name in ROLES[1:]}}
+    names = {bytes(32): "default admin"}
+    names |= {keccak(text=name): name.removesuffix("_ROLE").lower() for name in ROLES[1:]}
     names[keccak(text="BENEFICIARY")] = "site beneficiary"
     return names.get(bytes(role), "0x" + bytes(role).hex())
+
+
+def _role(role: bytes) -> str:
+    name = _duty(role)
+    return name if name.startswith("0x") else f"{name} role"
 
 
 def _country(code: bytes) -> str:
@@ -291,7 +298,7 @@ SENTENCES: dict[str, Callable[[Args], str]] = {
         f"{a['poolId']}; one oracle cannot back two pieces of evidence"
     ),
     "CertifierDutyConflict": lambda a: (
-        f"{_addr(a['account'])} cannot be both an oracle and the {_role(a['duty'])} (separation of duties)"
+        f"{_addr(a['account'])} cannot be both an oracle and the {_duty(a['duty'])} (separation of duties)"
     ),
     "CertifierEvidenceURIMismatch": lambda a: (
         f"evidence 0x{bytes(a['evidenceHash']).hex()} of milestone {a['milestoneId']} of pool {a['poolId']} was "

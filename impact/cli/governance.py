@@ -36,6 +36,10 @@ def _tx(receipt: Any) -> str:
     return "0x" + bytes(receipt["transactionHash"]).hex()
 
 
+def _oracles(count: int) -> str:
+    return f"{count} oracle{'s' if count != 1 else ''}"
+
+
 def _warn(text: str) -> None:
     print("warning: " + " ".join(text.split()), file=sys.stderr)
 
@@ -227,7 +231,7 @@ def cmd_revoke(ctx: Any) -> None:
     ctx.confirm("Revoking an oracle", {"oracle": oracle, "oracles left": count - 1, "quorum": quorum})
     receipt = ctx.sender.send(fn)
     print(
-        f"oracle {oracle} revoked at once: its attestations no longer count; {count - 1} oracles, quorum {quorum}; "
+        f"oracle {oracle} revoked at once: its attestations no longer count; {_oracles(count - 1)}, quorum {quorum}; "
         f"signature epoch {epoch + 1}; tx {_tx(receipt)}"
     )
 

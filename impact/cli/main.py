@@ -1101,6 +1101,10 @@ def _main(argv: Sequence[str] | None) -> int:
 
 
 def _caused_by_interrupt(exc: BaseException) -> bool:
+    from impact.chain.errors import UserError
+
+    if isinstance(exc, UserError):  # already said in words, e.g. which transaction an interrupted deploy sent
+        return False
     seen: set[int] = set()
     cause: BaseException | None = exc
     while cause is not None and id(cause) not in seen:

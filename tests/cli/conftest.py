@@ -32,6 +32,7 @@ class Result:
         """The last line of the output: a sending command's result (its first line names the node)."""
         return self.out.strip().splitlines()[-1]
 
+    @property
     def warnings(self) -> list[str]:
         return [line for line in self.err.splitlines() if line.startswith("warning: ")]
 

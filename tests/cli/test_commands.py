@@ -83,7 +83,7 @@ def test_a_closed_sale_is_explained_in_a_sentence_and_nothing_is_sent(impact, po
         (
             ("site", "status", "--site", "1", "--status", "withdrawn"),
             "dev:4",
-            "does not have the REGISTRAR_ROLE this needs",
+            "does not have the registrar role this needs",
         ),
         (("pool", "open", "--file", "README.md", "--site", "1"), "dev:0", "error: README.md is not valid YAML"),
         (

@@ -59,10 +59,13 @@ def test_a_deploy_that_stops_midway_names_what_it_deployed(node):
     registry = deployed["SiteRegistry"]
     message = str(stopped.value)
     assert message.startswith("deploy stopped (transaction 0x")
+    pending = message.split()[3]  # the pools' transaction, sent and never mined: the user can follow it
     assert message.endswith(
-        f"was sent but not mined within 2 s) after deploying SiteRegistry at {registry.address} (tx {registry.tx}); "
-        "nothing was recorded: run `impact deploy` again (the contracts above stay unused)"
+        f"{pending} was sent but not mined within 2 s; check it later with `impact tx {pending}`) after deploying "
+        f"SiteRegistry at {registry.address} (tx {registry.tx}); nothing was recorded: run `impact deploy` again (the "
+        "contracts above stay unused)"
     )
+    assert w3.eth.get_transaction(pending)["blockNumber"] is None
     assert list(deployed) == ["SiteRegistry"] and w3.eth.get_code(registry.address)
     assert not w3.eth.get_code(get_create_address(sender.address, 1))  # the pools are not there
 

@@ -112,7 +112,7 @@ def _raw_error_names() -> re.Pattern:
     "args, account, sentence",
     [
         (("pool", "unpause"), "dev:0", "error: the pools are not paused"),
-        (("pool", "pause"), "dev:4", "does not have the PAUSER_ROLE this needs"),
+        (("pool", "pause"), "dev:4", "does not have the pauser role this needs"),
         (("oracle", "quorum", "9"), "dev:0", "error: a quorum of 9 is not possible with 3 oracles: it must be 1 to 3"),
         (("pool", "open", "--file", "samples/xianju-pool.yaml", "--site", "9"), "dev:0", "there is no site 9"),
     ],

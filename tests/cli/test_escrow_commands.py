@@ -3,8 +3,10 @@ rules, a reviewer's void within the challenge window, credited tranches, and fin
 refusal is one line, with no traceback, and sends nothing."""
 
 import re
+from pathlib import Path
 
 import pytest
+import yaml
 from brownie import ImpactPools, MilestoneCertifier, RejectingBeneficiary, SiteRegistry, accounts, chain, web3
 from eth_utils import keccak
 
@@ -29,6 +31,15 @@ def contracts(deployed):
 
 def open_pool(impact, site: int = 1, file: str = POOL_FILE) -> int:
     return impact.open_pool(file, site)
+
+
+def other_site_pool_file(folder: Path) -> Path:
+    """The sample pool file with its site block describing the "Other" site these tests register as site 2."""
+    spec = yaml.safe_load(Path(POOL_FILE).read_text())
+    spec["site"] = {"name": "Other", "country": "KE", "wdpa_id": 42}
+    path = folder / "other-pool.yaml"
+    path.write_text(yaml.safe_dump(spec))
+    return path
 
 
 @pytest.fixture
@@ -267,11 +278,13 @@ def test_a_void_that_cannot_happen_is_refused(impact, sold_out, reasons, tmp_pat
 # --- credited tranches ----------------------------------------------------------------------------------------------
 
 
-def test_a_credited_tranche_is_withdrawn_by_the_new_beneficiary_after_a_delayed_change(impact, contracts, deployed):
+def test_a_credited_tranche_is_withdrawn_by_the_new_beneficiary_after_a_delayed_change(
+    impact, contracts, deployed, tmp_path
+):
     pools, manager = contracts["pools"], accounts[7]
     wallet = RejectingBeneficiary.deploy({"from": accounts[0]})
     impact.ok("site", "register", "--name", "Other", "--country", "KE", "--wdpa", "42", "--beneficiary", wallet.address)
-    pool_id = open_pool(impact, site=2)
+    pool_id = open_pool(impact, site=2, file=other_site_pool_file(tmp_path))
     impact.ok("buy", "--pool", str(pool_id), "--tokens", "1000", account="dev:4")
     certify(impact, pool_id)
     warp(7 * DAY + 1)

@@ -232,15 +232,13 @@ def test_the_quorum_is_raised_at_once_and_lowered_only_by_a_delayed_change(impac
     assert out.startswith("quorum raised from 2 to 3 of 3 oracles, at once") and certifier.quorum() == 3
     assert impact.refused("oracle", "quorum", "3") == "error: the quorum is already 3"
     line = impact.refused("oracle", "quorum", "4")
-    assert line == "error: a quorum of 4 is not possible with 3 accredited oracles (1 to 3)"
+    assert line == "error: a quorum of 4 is not possible with 3 oracles: it must be 1 to 3"
     out = impact.ok("oracle", "quorum", "1")
     name = scheduled_name(out)
     assert out.startswith(f"scheduled {name}: lower quorum to 1; executable from ")
     assert certifier.quorum() == 3
-    assert (
-        impact.refused("oracle", "quorum", "0")
-        == "error: a quorum of 0 is not possible with 3 accredited oracles (1 to 3)"
-    )
+    zero = impact("oracle", "quorum", "0")
+    assert zero.code == 2 and "argument quorum: must be at least 1, not 0" in zero.line
     warp(2 * DAY)
     impact.ok("governance", "execute", "--change", name, account="dev:8")
     assert certifier.quorum() == 1
@@ -269,7 +267,7 @@ def test_a_reviewer_is_accredited_at_once_and_revoked_only_by_a_delayed_change(i
         ("1", "ORACLE", "dev:0", "is an accredited oracle: it can be neither a beneficiary nor hold a role"),
         ("1", "MANAGER", "dev:0", "already receives the tranches of site 1"),
         ("9", "ALICE", "dev:0", "error: there is no site 9"),
-        ("1", "ALICE", "dev:4", "does not have the role this needs (registrar)"),
+        ("1", "ALICE", "dev:4", "does not have the registrar role this needs"),
         ("1", "0x42", "dev:0", "error: '0x42' is not a valid beneficiary address"),
     ],
 )
@@ -283,4 +281,4 @@ def test_a_beneficiary_change_that_cannot_be_scheduled_is_refused(impact, deploy
 
 def test_only_the_admin_schedules_certifier_changes(impact, deployed):
     line = impact.refused("oracle", "accredit", accounts.add().address, account="dev:4")
-    assert line.endswith("does not have the role this needs (default admin)")
+    assert "does not have the default admin role this needs" in line

@@ -343,6 +343,7 @@ def test_a_dev_account_of_the_local_node_signs(impact, report, tmp_path):
         bytes.fromhex(json.loads(files[0].read_text())["evidenceHash"][2:]),
         "ipfs://sample/xianju/eagl-report-1",
         report["deadline"],
+        json.loads(files[0].read_text())["epoch"],
     )
     certifier = json.loads(files[0].read_text())["certifier"]
     for n, path in zip((1, 2), files, strict=True):

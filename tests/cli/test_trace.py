@@ -172,7 +172,7 @@ def test_the_human_trace_ends_with_a_summary_sentence(impact, story):
 @pytest.fixture
 def batch_story(impact, deployed):
     """alice buys 120 and carol 60; carol sends alice one batch naming the pool twice ([p, p], [2, 3]: 5 tokens);
-    milestone 0 is certified and released."""
+    milestone 0 is certified and, after its challenge window, released."""
     pools = ImpactPools.at(deployed["contracts"]["ImpactPools"]["address"])
     alice, carol = accounts[4], accounts[6]
     pool_id = impact.open_pool(POOL_FILE)
@@ -190,6 +190,8 @@ def batch_story(impact, deployed):
             *("--uri", "ipfs://sample/report"),
             account=oracle,
         )
+    chain.sleep(pools.pool(pool_id).dict()["challengeWindow"] + 1)  # releasable once its challenge window passed
+    chain.mine()
     release = impact.ok("pool", "release", "--pool", str(pool_id), "--milestone", "0", account="dev:8")
     block = web3.eth.get_transaction_receipt(release.strip().split("tx ")[-1])["blockNumber"]
     return {"pools": pools, "pool_id": pool_id, "alice": alice, "carol": carol, "release_block": block}

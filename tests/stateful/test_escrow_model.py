@@ -12,7 +12,7 @@ that reverts the chain to a snapshot at the start of each example.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import pytest
 from brownie import chain, web3
@@ -27,8 +27,13 @@ from web3.logs import DISCARD
 from impact.chain.accounts import Signer
 from impact.chain.deployments import Deployed, Deployment
 from impact.chain.errors import UserError
+from impact.chain.logs import LogFetcher
 from impact.chain.system import System
 from impact.chain.tx import Sender
+from impact.index.database import EventIndex
+from impact.index.source import IndexSource
+from impact.index.store import open_store
+from impact.index.sync import Syncer
 from impact.oracle import certification
 from impact.programme import governance
 from impact.trace.tracer import Tracer
@@ -52,7 +57,9 @@ class PoolModel:
 
 
 @pytest.fixture
-def world(registry, pools, certifier, usdc, site_id, programme, signing_oracles, reviewer, alice, bob, carol, rando):
+def world(
+    registry, pools, certifier, usdc, site_id, programme, signing_oracles, reviewer, alice, bob, carol, rando, tmp_path
+):
     w3 = Web3(HTTPProvider(web3.provider.endpoint_uri))
     block = min(web3.eth.get_transaction_receipt(c.tx.txid)["blockNumber"] for c in (registry, pools, certifier))
     contracts = {
@@ -65,9 +72,13 @@ def world(registry, pools, certifier, usdc, site_id, programme, signing_oracles,
     actors = [alice, bob, carol, rando][:ACTORS]
     for actor in actors:
         usdc.mint(actor, 10**15, {"from": programme})
+    system = System(w3, deployment)
+    # One index for the whole run: every example reverts the chain under it, so it also undoes a reorganisation.
+    index = EventIndex.open(open_store(tmp_path / "index.db"), deployment, w3, notify=lambda message: None)
     return {
         "w3": w3,
-        "system": System(w3, deployment),
+        "system": system,
+        "index": index,
         "pools": pools,
         "usdc": usdc,
         "site_id": site_id,
@@ -444,6 +455,13 @@ class EscrowMachine(RuleBasedStateMachine):
                     assert story.challenge_ends_at_unix == milestone["challengeEndsAt"]
                 if story.certified:
                     assert story.payee == milestone["payee"]
+        # The index, synced now, traces every pool exactly as the chain does (tests/index checks every kind of trace
+        # over random histories; here it follows every step of the escrow's own walks).
+        index = self.world["index"]
+        Syncer(index, confirmations=1).sync()
+        for model in self.models:
+            with IndexSource(index, LogFetcher(self.w3)) as source:
+                assert asdict(Tracer(self.system, source).pool(model.pool_id)) == asdict(tracer.pool(model.pool_id))
         # One investor's trace per step, in turn: each is four log queries and a batch of block headers, and all
         # four actors every step would take four times as long.
         self.trace_checks += 1
