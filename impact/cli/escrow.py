@@ -3,10 +3,12 @@ payees, reviewers and anyone can do with the escrow's guarantees (docs/escrow.md
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from impact.chain import output
 from impact.chain.encoding import format_iso, format_time, format_until
 from impact.chain.errors import FAILURE, UserError
 from impact.cli.argtypes import whole
@@ -21,6 +23,15 @@ def _discard() -> Any:
 
 def _tx(receipt: Any) -> str:
     return "0x" + bytes(receipt["transactionHash"]).hex()
+
+
+def _tx_json(receipt: Any) -> dict[str, Any]:
+    return output.transaction(receipt)
+
+
+def _echo(ctx: Any) -> Any:
+    """Where a sentence shown before sending goes: stdout, or stderr under --json (stdout is one document)."""
+    return sys.stderr if ctx.json else sys.stdout
 
 
 def register(command: Callable[..., Any], commands: Any, groups: dict[str, Any]) -> None:
@@ -105,15 +116,24 @@ def cmd_exit(ctx: Any) -> None:
         )
     fn = pools.functions.exit(a.pool, tokens)
     amount = ctx.sender.simulate(fn)
-    money = system.money(info["asset"], amount)
+    quoted = system.money(info["asset"], amount)
     now = system.now()
-    print(f"pool {a.pool}: {tokens} tokens exit for {money}, while {_changes_text(opened, now)}")
-    ctx.confirm("Exiting a pool", {"pool": a.pool, "tokens": tokens, "paid back": money})
+    print(f"pool {a.pool}: {tokens} tokens exit for {quoted}, while {_changes_text(opened, now)}", file=_echo(ctx))
+    ctx.confirm("Exiting a pool", {"pool": a.pool, "tokens": tokens, "paid back": quoted})
     receipt = ctx.sender.send(fn)
     event = pools.events.Exited().process_receipt(receipt, errors=_discard())[0]["args"]
-    print(
+    ctx.emit(
+        "exit/1",
+        {
+            "pool_id": a.pool,
+            "tokens": str(event["tokens"]),
+            "paid": output.money(system, info["asset"], event["amount"]),
+            "holder": holder,
+            "opened_by": [output.change(c, now) for c in opened],
+            "transaction": _tx_json(receipt),
+        },
         f"exited {event['tokens']} tokens of pool {a.pool} for {system.money(info['asset'], event['amount'])}; "
-        f"the pool goes on for the others; tx {_tx(receipt)}"
+        f"the pool goes on for the others; tx {_tx(receipt)}",
     )
 
 
@@ -140,9 +160,17 @@ def cmd_withdraw_credit(ctx: Any) -> None:
     )
     receipt = ctx.sender.send(fn)
     event = system.pools.events.CreditWithdrawn().process_receipt(receipt, errors=_discard())[0]["args"]
-    print(
+    ctx.emit(
+        "pool.withdraw-credit/1",
+        {
+            "pool_id": a.pool,
+            "milestone_id": a.milestone,
+            "amount": output.money(system, info["asset"], event["amount"]),
+            "account": event["account"],
+            "transaction": _tx_json(receipt),
+        },
         f"withdrew the credited tranche of milestone {a.milestone} of pool {a.pool}: "
-        f"{system.money(info['asset'], event['amount'])} to {event['account']}; tx {_tx(receipt)}"
+        f"{system.money(info['asset'], event['amount'])} to {event['account']}; tx {_tx(receipt)}",
     )
 
 
@@ -193,12 +221,28 @@ def cmd_void(ctx: Any) -> None:
             f"milestone {e['milestoneId']} (evidence 0x{bytes(e['evidenceHash']).hex()})" for e in later
         )
         also += ", certified since"
-    print(
+    deadline = milestone["deadline"] + info["pausedTime"]
+    ctx.emit(
+        "reviewer.void/1",
+        {
+            "pool_id": a.pool,
+            "milestone_id": a.milestone,
+            "reviewer": reviewer,
+            "reason_hash": "0x" + reason_hash.hex(),
+            "reason_uri": output.nothing(a.reason_uri),
+            "voided": [
+                {"milestone_id": e["milestoneId"], "evidence_hash": "0x" + bytes(e["evidenceHash"]).hex()}
+                for e in voided
+            ],
+            "challenge_ends_at": output.time(ends),
+            "deadline": output.time(deadline),
+            "transaction": _tx_json(receipt),
+        },
         f"voided the certification of milestone {a.milestone} of pool {a.pool} (evidence "
         f"0x{bytes(first['evidenceHash']).hex()}){also}, within its window (until {format_iso(ends)}); reasons "
         f"0x{reason_hash.hex()} (keccak-256 of {a.reason_file.name}){' at ' + a.reason_uri if a.reason_uri else ''}; "
         f"the voided evidence can never certify it again: the oracles certify it anew with new evidence before "
-        f"{format_time(milestone['deadline'] + info['pausedTime'])}; tx {_tx(receipt)}"
+        f"{format_time(deadline)}; tx {_tx(receipt)}",
     )
 
 
@@ -242,10 +286,22 @@ def cmd_finalize(ctx: Any) -> None:
     ctx.confirm("Finalizing attestations", {"pool": pool_id, "milestone": milestone_id, "attestations": count})
     receipt = ctx.sender.send(fn)
     certified = system.pools.events.MilestoneCertified().process_receipt(receipt, errors=_discard())[0]["args"]
-    print(
+    ctx.emit(
+        "oracle.finalize/1",
+        {
+            "pool_id": pool_id,
+            "milestone_id": milestone_id,
+            "evidence_hash": "0x" + evidence.hex(),
+            "evidence_uri": output.nothing(uri),
+            "attestations": count,
+            "quorum": quorum,
+            "payee": certified["payee"],
+            "challenge_ends_at": output.time(certified["challengeEndsAt"]),
+            "transaction": _tx_json(receipt),
+        },
         f"certified milestone {milestone_id} of pool {pool_id} from {count} on-chain attestations of evidence "
         f"0x{evidence.hex()} (quorum {quorum}); payee {certified['payee']}; challenge window until "
-        f"{format_until(certified['challengeEndsAt'], system.now())}; tx {_tx(receipt)}"
+        f"{format_until(certified['challengeEndsAt'], system.now())}; tx {_tx(receipt)}",
     )
 
 
