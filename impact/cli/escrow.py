@@ -98,21 +98,23 @@ def cmd_exit(ctx: Any) -> None:
     pools = system.pools
     if info["failure"]:
         raise UserError(
-            f"pool {a.pool} has failed ({FAILURE[info['failure']]}): redeem with `impact refund --pool {a.pool}`"
+            f"pool {a.pool} has failed ({FAILURE[info['failure']]}): redeem with `impact refund --pool {a.pool}`",
+            "pool-failed",
         )
     holder = ctx.signer.address
     held = pools.functions.balanceOf(holder, a.pool).call()
     tokens = held if a.tokens is None else a.tokens
     if tokens < 1:
-        raise UserError(f"{holder} holds no tokens of pool {a.pool}")
+        raise UserError(f"{holder} holds no tokens of pool {a.pool}", "no-tokens")
     if tokens > held:
-        raise UserError(f"{holder} holds {held} tokens of pool {a.pool}, not {tokens}")
+        raise UserError(f"{holder} holds {held} tokens of pool {a.pool}, not {tokens}", "too-many-tokens")
     opened = [c for c in governance.pending_changes(system) if c.affects_site(info["siteId"])]
     if not opened:
         raise UserError(
             f"exits of pool {a.pool} are closed: no change affecting it is pending (exits open only while a "
             f"delayed change affecting the pool waits: a new beneficiary for site {info['siteId']}, an oracle "
-            "accreditation, a lower quorum, a reviewer's revocation, a new delay)"
+            "accreditation, a lower quorum, a reviewer's revocation, a new delay)",
+            "exit-closed",
         )
     fn = pools.functions.exit(a.pool, tokens)
     amount = ctx.sender.simulate(fn)
@@ -150,7 +152,8 @@ def cmd_withdraw_credit(ctx: Any) -> None:
     if not milestone["credited"]:
         raise UserError(
             f"no credited tranche is waiting for milestone {a.milestone} of pool {a.pool} "
-            f"({'it was paid out or withdrawn' if milestone['released'] else 'its tranche has not been released'})"
+            f"({'it was paid out or withdrawn' if milestone['released'] else 'its tranche has not been released'})",
+            "not-credited",
         )
     fn = system.pools.functions.withdrawCredit(a.pool, a.milestone)
     amount = ctx.sender.simulate(fn)
@@ -185,9 +188,9 @@ def cmd_void(ctx: Any) -> None:
     try:
         reasons = a.reason_file.read_bytes()
     except OSError as exc:
-        raise UserError(f"cannot read {a.reason_file}: {exc.strerror}") from None
+        raise UserError(f"cannot read {a.reason_file}: {exc.strerror}", "os-error") from None
     if not reasons.strip():
-        raise UserError(f"{a.reason_file} is empty: a void needs the reviewer's reasons")
+        raise UserError(f"{a.reason_file} is empty: a void needs the reviewer's reasons", "empty-reasons")
     from eth_utils import keccak
 
     reason_hash = keccak(reasons)
@@ -195,15 +198,18 @@ def cmd_void(ctx: Any) -> None:
     milestone = system.milestone(a.pool, a.milestone)
     reviewer = ctx.signer.address
     if not system.certifier.functions.isReviewer(reviewer).call():
-        raise UserError(f"{reviewer} is not an accredited reviewer")
+        raise UserError(f"{reviewer} is not an accredited reviewer", "not-reviewer")
     if not milestone["certified"]:
-        raise UserError(f"milestone {a.milestone} of pool {a.pool} is not certified: there is nothing to void")
+        raise UserError(
+            f"milestone {a.milestone} of pool {a.pool} is not certified: there is nothing to void", "not-certified"
+        )
     ends = milestone["challengeEndsAt"]
     opened = ends - info["challengeWindow"]
     if milestone["finalized"]:
         raise UserError(
             f"the challenge window of milestone {a.milestone} of pool {a.pool} ran from {format_iso(opened)} to "
-            f"{format_iso(ends)}: its certification is final and can no longer be voided"
+            f"{format_iso(ends)}: its certification is final and can no longer be voided",
+            "challenge-window-passed",
         )
     fn = system.certifier.functions.voidCertification(a.pool, a.milestone, reason_hash, a.reason_uri)
     ctx.sender.simulate(fn)
@@ -265,10 +271,10 @@ def cmd_finalize(ctx: Any) -> None:
                 report.evidence_uri,
             )
         except ReportError as exc:
-            raise UserError(str(exc)) from None
+            raise UserError(str(exc), "bad-report") from None
     else:
         if a.pool is None or a.milestone is None or not a.evidence_hash or a.uri is None:
-            raise UserError("give --report R, or all of --pool, --milestone, --evidence-hash and --uri")
+            raise UserError("give --report R, or all of --pool, --milestone, --evidence-hash and --uri", "usage")
         pool_id, milestone_id, uri = a.pool, a.milestone, a.uri
         evidence = _bytes32(a.evidence_hash)
     system = ctx.system
@@ -279,7 +285,8 @@ def cmd_finalize(ctx: Any) -> None:
     if count < quorum:
         raise UserError(
             f"evidence 0x{evidence.hex()} of milestone {milestone_id} of pool {pool_id} has {count} on-chain "
-            f"attestation{'s' if count != 1 else ''} by accredited oracles in this round; the quorum is {quorum}"
+            f"attestation{'s' if count != 1 else ''} by accredited oracles in this round; the quorum is {quorum}",
+            "below-quorum",
         )
     fn = certifier.functions.finalizeAttestations(pool_id, milestone_id, evidence, uri)
     ctx.sender.simulate(fn)
@@ -309,7 +316,7 @@ def _bytes32(value: str) -> bytes:
     try:
         raw = bytes.fromhex(value.removeprefix("0x"))
     except ValueError:
-        raise UserError(f"'{value}' is not a hex value") from None
+        raise UserError(f"'{value}' is not a hex value", "bad-value") from None
     if len(raw) != 32:
-        raise UserError(f"'{value}' is not 32 bytes")
+        raise UserError(f"'{value}' is not 32 bytes", "bad-value")
     return raw

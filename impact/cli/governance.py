@@ -144,7 +144,8 @@ def cmd_execute(ctx: Any) -> None:
     if change.executable_at > now:
         raise UserError(
             f"change {change.name} ({change.what}) becomes executable at {governance.when(change, now)}; "
-            "nothing was sent"
+            "nothing was sent",
+            "not-due",
         )
     fn = governance.contract_of(ctx.system, change.contract).functions.executeChange(change.change_id)
     try:
@@ -152,7 +153,8 @@ def cmd_execute(ctx: Any) -> None:
     except UserError as exc:
         raise UserError(
             f"change {change.name} ({change.what}) can no longer take effect: {exc}; it can only be cancelled "
-            f"(`impact governance cancel --change {change.name}`)"
+            f"(`impact governance cancel --change {change.name}`)",
+            exc.code,
         ) from None
     ctx.confirm("Executing a delayed change", {"change": change.name, "what": change.what})
     receipt = ctx.sender.send(fn)
@@ -186,7 +188,7 @@ def _pending(ctx: Any, name: str) -> Change:
     contract, change_id = governance.parse_change_name(name)
     change = governance.read_change(ctx.system, contract, change_id)
     if not change.pending:
-        raise UserError(f"change {change.name} ({change.what}) was already {change.state_name}")
+        raise UserError(f"change {change.name} ({change.what}) was already {change.state_name}", "not-pending")
     return change
 
 
@@ -228,7 +230,7 @@ def cmd_revoke(ctx: Any) -> None:
     oracle = parse_address(ctx.args.address, "oracle address")
     certifier = ctx.system.certifier
     if not certifier.functions.isOracle(oracle).call():
-        raise UserError(f"{oracle} is not an accredited oracle")
+        raise UserError(f"{oracle} is not an accredited oracle", "not-oracle")
     count, quorum = certifier.functions.oracleCount().call(), certifier.functions.quorum().call()
     epoch = certifier.functions.signatureEpoch().call()
     fn = certifier.functions.revokeOracle(oracle)
@@ -266,7 +268,7 @@ def cmd_quorum(ctx: Any) -> None:
     certifier = ctx.system.certifier
     current, count = certifier.functions.quorum().call(), certifier.functions.oracleCount().call()
     if wanted == current:
-        raise UserError(f"the quorum is already {current}")
+        raise UserError(f"the quorum is already {current}", "same-quorum")
     if wanted > current:
         fn = certifier.functions.raiseQuorum(wanted)
         ctx.sender.simulate(fn)
@@ -331,7 +333,7 @@ def cmd_beneficiary(ctx: Any) -> None:
     wallet = parse_address(a.address, "beneficiary address")
     registry = ctx.system.registry
     if not 0 < a.site <= registry.functions.siteCount().call():
-        raise UserError(f"there is no site {a.site}")
+        raise UserError(f"there is no site {a.site}", "RegistryUnknownSite")
     fn = registry.functions.scheduleBeneficiaryChange(a.site, wallet)
     _schedule(
         ctx,

@@ -131,7 +131,8 @@ def parse_change_name(text: str) -> tuple[str, int]:
     if not match:
         raise UserError(
             f"'{text}' is not a change: name it by its contract and number, e.g. registry:1 or certifier:2 "
-            "(`impact governance pending` lists them)"
+            "(`impact governance pending` lists them)",
+            "bad-change",
         )
     contract = match.group(1).lower()
     contract = {"r": REGISTRY, "c": CERTIFIER}.get(contract, contract)
@@ -147,7 +148,9 @@ def read_change(system: Any, contract: str, change_id: int) -> Change:
     target = contract_of(system, contract)
     count = target.functions.changeCount().call()
     if not 0 < change_id <= count:
-        raise UserError(f"there is no change {contract}:{change_id} (the {contract} has {count} changes)")
+        raise UserError(
+            f"there is no change {contract}:{change_id} (the {contract} has {count} changes)", "unknown-change"
+        )
     kind, state, executable_at, scheduled_by, subject, value = target.functions.change(change_id).call()
     return Change(contract, change_id, kind, subject, value, scheduled_by, executable_at, state)
 

@@ -384,15 +384,33 @@ def failure(impact, *args: str, account: str = "dev:0") -> dict:
     return data["error"]
 
 
-def test_refusals_are_error_documents(impact, sold_out, reasons):
-    error = failure(impact, "exit", "--pool", str(sold_out), account="dev:4")
-    assert error["message"].startswith(f"exits of pool {sold_out} are closed: no change affecting it is pending")
-    error = failure(impact, "governance", "execute", "--change", "registry:99", account="dev:8")
-    assert error["message"].startswith("there is no change registry:99")
-    error = failure(impact, "oracle", "revoke", accounts[8].address)
-    assert error["message"] == f"{accounts[8].address} is not an accredited oracle"
-    args = ("reviewer", "void", "--pool", str(sold_out), "--milestone", "0", "--reason-file", str(reasons))
-    assert failure(impact, *args, account="dev:8")["message"] == f"{accounts[8].address} is not an accredited reviewer"
-    # a refusal by the contract keeps its custom error's name as the code
-    error = failure(impact, "oracle", "accredit", accounts.add().address, account="dev:4")
-    assert error["code"] == "AccessControlUnauthorizedAccount"
+@pytest.mark.parametrize(
+    "args, account, code, message",
+    [
+        (("exit", "--pool", "{pool}"), "dev:4", "exit-closed", "exits of pool {pool} are closed: no change affecting"),
+        (("exit", "--pool", "{pool}"), "dev:6", "no-tokens", "holds no tokens of pool {pool}"),
+        (("governance", "execute", "--change", "registry:99"), "dev:8", "unknown-change", "there is no change"),
+        (("governance", "cancel", "--change", "governor:1"), "dev:0", "bad-change", "'governor:1' is not a change"),
+        (("oracle", "revoke", "{rando}"), "dev:0", "not-oracle", "{rando} is not an accredited oracle"),
+        (("oracle", "quorum", "2"), "dev:0", "same-quorum", "the quorum is already 2"),
+        (("site", "beneficiary", "--site", "9", "--address", "{rando}"), "dev:0", "RegistryUnknownSite", "no site 9"),
+        (("reviewer", "void", "--milestone", "0", "--reason-file", "{reasons}"), "dev:8", "not-reviewer", "reviewer"),
+        (("reviewer", "void", "--milestone", "0", "--reason-file", "{reasons}"), "dev:9", "not-certified", "is not"),
+        (("pool", "withdraw-credit", "--milestone", "0"), "dev:7", "not-credited", "no credited tranche is waiting"),
+        (
+            ("oracle", "finalize", "--milestone", "0", "--evidence-hash", to_bytes32("x"), "--uri", URI),
+            "dev:8",
+            "below-quorum",
+            "has 0 on-chain attestations",
+        ),
+        # a refusal by the contract keeps its custom error's name as the code
+        (("oracle", "accredit", "{rando}"), "dev:4", "AccessControlUnauthorizedAccount", "does not have the"),
+    ],
+)
+def test_refusals_are_error_documents_with_a_code(impact, sold_out, reasons, args, account, code, message):
+    names = {"pool": str(sold_out), "rando": accounts[8].address, "reasons": str(reasons)}
+    args = tuple(arg.format(**names) for arg in args)
+    if args[0] in ("reviewer", "pool") or args[:2] == ("oracle", "finalize"):
+        args = (*args[:2], "--pool", str(sold_out), *args[2:])
+    error = failure(impact, *args, account=account)
+    assert error["code"] == code and message.format(**names) in error["message"]
