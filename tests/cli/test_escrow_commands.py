@@ -3,6 +3,7 @@ rules, a reviewer's void within the challenge window, credited tranches, and fin
 refusal is one line, with no traceback, and sends nothing."""
 
 import re
+from pathlib import Path
 
 import pytest
 from brownie import ImpactPools, MilestoneCertifier, RejectingBeneficiary, SiteRegistry, accounts, chain, web3
@@ -11,6 +12,7 @@ from eth_utils import keccak
 from impact.chain.encoding import format_iso, format_time, to_bytes32
 
 DAY = 86_400
+ROOT = Path(__file__).resolve().parents[2]
 POOL_FILE = "samples/xianju-pool.yaml"
 USDC_FILE = "samples/xianju-pool-usdc.yaml"
 PRICE = 5 * 10**16  # the sample pool's 0.05 ETH
@@ -63,6 +65,15 @@ def certify(impact, pool_id: int, milestone: int = 0, evidence: str = "EAGL repo
 def schedule_beneficiary_change(impact, wallet=None) -> str:
     out = impact.ok("site", "beneficiary", "--site", "1", "--address", (wallet or accounts.add()).address)
     return re.match(r"scheduled (\w+:\d+): ", out).group(1)
+
+
+def other_site_pool(tmp_path) -> Path:
+    """The sample pool file, with the site block of the site "Other" (KE, WDPA 42) that the test registers."""
+    text = (ROOT / POOL_FILE).read_text()
+    block = re.search(r"^site:\n(  .*\n)+", text, re.MULTILINE).group(0)
+    path = tmp_path / "other-pool.yaml"
+    path.write_text(text.replace(block, "site:\n  name: Other\n  country: KE\n  wdpa_id: 42\n"))
+    return path
 
 
 def warp(seconds: int) -> None:
@@ -267,11 +278,13 @@ def test_a_void_that_cannot_happen_is_refused(impact, sold_out, reasons, tmp_pat
 # --- credited tranches ----------------------------------------------------------------------------------------------
 
 
-def test_a_credited_tranche_is_withdrawn_by_the_new_beneficiary_after_a_delayed_change(impact, contracts, deployed):
+def test_a_credited_tranche_is_withdrawn_by_the_new_beneficiary_after_a_delayed_change(
+    impact, contracts, deployed, tmp_path
+):
     pools, manager = contracts["pools"], accounts[7]
     wallet = RejectingBeneficiary.deploy({"from": accounts[0]})
     impact.ok("site", "register", "--name", "Other", "--country", "KE", "--wdpa", "42", "--beneficiary", wallet.address)
-    pool_id = open_pool(impact, site=2)
+    pool_id = impact.open_pool(other_site_pool(tmp_path), site=2)
     impact.ok("buy", "--pool", str(pool_id), "--tokens", "1000", account="dev:4")
     certify(impact, pool_id)
     warp(7 * DAY + 1)
