@@ -70,6 +70,39 @@ def transaction(receipt: Any) -> dict[str, Any]:
     }
 
 
+def change(item: Any, now: int) -> dict[str, Any]:
+    """A delayed change (an `impact.programme.governance.Change`, read by its attributes: `chain` imports no role
+    package). `id` is what `--change` takes; `subject` and `value` are the contract's raw fields, `address` the account
+    the change names (new beneficiary, oracle, reviewer) or null."""
+    return {
+        "id": item.name,
+        "contract": item.contract,
+        "number": item.change_id,
+        "kind": item.kind_code,
+        "what": item.what,
+        "subject": int(item.subject),
+        "value": quantity(item.value),
+        "address": item.address,
+        "scheduled_by": item.scheduled_by,
+        "executable_at": time(item.executable_at),
+        "state": item.state_name,
+        "due": item.pending and item.executable_at <= now,
+        "affects": {"every_pool": item.every_pool, "site_id": None if item.every_pool else int(item.subject)},
+    }
+
+
+def affected_pool(system: Any, row: dict[str, Any]) -> dict[str, Any]:
+    """A live pool a change affects (a row of `impact.programme.governance.affected_pools`): what a token exits for
+    now, null when no token is live."""
+    return {
+        "pool_id": row["pool"],
+        "site_id": row["site"],
+        "exit_open": row["exit_open"],
+        "supply": quantity(row["supply"]),
+        "exit_per_token": money(system, row["asset"], row["exit_per_token"]) if row["supply"] else None,
+    }
+
+
 def plural(count: int, word: str) -> str:
     """'1 token', '2 tokens'."""
     return f"{count} {word}{'' if count == 1 else 's'}"

@@ -3,10 +3,12 @@ payees, reviewers and anyone can do with the escrow's guarantees (docs/escrow.md
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from impact.chain import output
 from impact.chain.encoding import format_iso, format_time, format_until
 from impact.chain.errors import FAILURE, UserError
 from impact.cli.argtypes import whole
@@ -21,6 +23,15 @@ def _discard() -> Any:
 
 def _tx(receipt: Any) -> str:
     return "0x" + bytes(receipt["transactionHash"]).hex()
+
+
+def _tx_json(receipt: Any) -> dict[str, Any]:
+    return output.transaction(receipt)
+
+
+def _echo(ctx: Any) -> Any:
+    """Where a sentence shown before sending goes: stdout, or stderr under --json (stdout is one document)."""
+    return sys.stderr if ctx.json else sys.stdout
 
 
 def register(command: Callable[..., Any], commands: Any, groups: dict[str, Any]) -> None:
@@ -87,33 +98,44 @@ def cmd_exit(ctx: Any) -> None:
     pools = system.pools
     if info["failure"]:
         raise UserError(
-            f"pool {a.pool} has failed ({FAILURE[info['failure']]}): redeem with `impact refund --pool {a.pool}`"
+            f"pool {a.pool} has failed ({FAILURE[info['failure']]}): redeem with `impact refund --pool {a.pool}`",
+            "pool-failed",
         )
     holder = ctx.signer.address
     held = pools.functions.balanceOf(holder, a.pool).call()
     tokens = held if a.tokens is None else a.tokens
     if tokens < 1:
-        raise UserError(f"{holder} holds no tokens of pool {a.pool}")
+        raise UserError(f"{holder} holds no tokens of pool {a.pool}", "no-tokens")
     if tokens > held:
-        raise UserError(f"{holder} holds {held} tokens of pool {a.pool}, not {tokens}")
+        raise UserError(f"{holder} holds {held} tokens of pool {a.pool}, not {tokens}", "too-many-tokens")
     opened = [c for c in governance.pending_changes(system) if c.affects_site(info["siteId"])]
     if not opened:
         raise UserError(
             f"exits of pool {a.pool} are closed: no change affecting it is pending (exits open only while a "
             f"delayed change affecting the pool waits: a new beneficiary for site {info['siteId']}, an oracle "
-            "accreditation, a lower quorum, a reviewer's revocation, a new delay)"
+            "accreditation, a lower quorum, a reviewer's revocation, a new delay)",
+            "exit-closed",
         )
     fn = pools.functions.exit(a.pool, tokens)
     amount = ctx.sender.simulate(fn)
-    money = system.money(info["asset"], amount)
+    quoted = system.money(info["asset"], amount)
     now = system.now()
-    print(f"pool {a.pool}: {tokens} tokens exit for {money}, while {_changes_text(opened, now)}")
-    ctx.confirm("Exiting a pool", {"pool": a.pool, "tokens": tokens, "paid back": money})
+    print(f"pool {a.pool}: {tokens} tokens exit for {quoted}, while {_changes_text(opened, now)}", file=_echo(ctx))
+    ctx.confirm("Exiting a pool", {"pool": a.pool, "tokens": tokens, "paid back": quoted})
     receipt = ctx.sender.send(fn)
     event = pools.events.Exited().process_receipt(receipt, errors=_discard())[0]["args"]
-    print(
+    ctx.emit(
+        "exit/1",
+        {
+            "pool_id": a.pool,
+            "tokens": str(event["tokens"]),
+            "paid": output.money(system, info["asset"], event["amount"]),
+            "holder": holder,
+            "opened_by": [output.change(c, now) for c in opened],
+            "transaction": _tx_json(receipt),
+        },
         f"exited {event['tokens']} tokens of pool {a.pool} for {system.money(info['asset'], event['amount'])}; "
-        f"the pool goes on for the others; tx {_tx(receipt)}"
+        f"the pool goes on for the others; tx {_tx(receipt)}",
     )
 
 
@@ -130,7 +152,8 @@ def cmd_withdraw_credit(ctx: Any) -> None:
     if not milestone["credited"]:
         raise UserError(
             f"no credited tranche is waiting for milestone {a.milestone} of pool {a.pool} "
-            f"({'it was paid out or withdrawn' if milestone['released'] else 'its tranche has not been released'})"
+            f"({'it was paid out or withdrawn' if milestone['released'] else 'its tranche has not been released'})",
+            "not-credited",
         )
     fn = system.pools.functions.withdrawCredit(a.pool, a.milestone)
     amount = ctx.sender.simulate(fn)
@@ -140,9 +163,17 @@ def cmd_withdraw_credit(ctx: Any) -> None:
     )
     receipt = ctx.sender.send(fn)
     event = system.pools.events.CreditWithdrawn().process_receipt(receipt, errors=_discard())[0]["args"]
-    print(
+    ctx.emit(
+        "pool.withdraw-credit/1",
+        {
+            "pool_id": a.pool,
+            "milestone_id": a.milestone,
+            "amount": output.money(system, info["asset"], event["amount"]),
+            "account": event["account"],
+            "transaction": _tx_json(receipt),
+        },
         f"withdrew the credited tranche of milestone {a.milestone} of pool {a.pool}: "
-        f"{system.money(info['asset'], event['amount'])} to {event['account']}; tx {_tx(receipt)}"
+        f"{system.money(info['asset'], event['amount'])} to {event['account']}; tx {_tx(receipt)}",
     )
 
 
@@ -157,9 +188,9 @@ def cmd_void(ctx: Any) -> None:
     try:
         reasons = a.reason_file.read_bytes()
     except OSError as exc:
-        raise UserError(f"cannot read {a.reason_file}: {exc.strerror}") from None
+        raise UserError(f"cannot read {a.reason_file}: {exc.strerror}", "os-error") from None
     if not reasons.strip():
-        raise UserError(f"{a.reason_file} is empty: a void needs the reviewer's reasons")
+        raise UserError(f"{a.reason_file} is empty: a void needs the reviewer's reasons", "empty-reasons")
     from eth_utils import keccak
 
     reason_hash = keccak(reasons)
@@ -167,15 +198,18 @@ def cmd_void(ctx: Any) -> None:
     milestone = system.milestone(a.pool, a.milestone)
     reviewer = ctx.signer.address
     if not system.certifier.functions.isReviewer(reviewer).call():
-        raise UserError(f"{reviewer} is not an accredited reviewer")
+        raise UserError(f"{reviewer} is not an accredited reviewer", "not-reviewer")
     if not milestone["certified"]:
-        raise UserError(f"milestone {a.milestone} of pool {a.pool} is not certified: there is nothing to void")
+        raise UserError(
+            f"milestone {a.milestone} of pool {a.pool} is not certified: there is nothing to void", "not-certified"
+        )
     ends = milestone["challengeEndsAt"]
     opened = ends - info["challengeWindow"]
     if milestone["finalized"]:
         raise UserError(
             f"the challenge window of milestone {a.milestone} of pool {a.pool} ran from {format_iso(opened)} to "
-            f"{format_iso(ends)}: its certification is final and can no longer be voided"
+            f"{format_iso(ends)}: its certification is final and can no longer be voided",
+            "challenge-window-passed",
         )
     fn = system.certifier.functions.voidCertification(a.pool, a.milestone, reason_hash, a.reason_uri)
     ctx.sender.simulate(fn)
@@ -193,12 +227,28 @@ def cmd_void(ctx: Any) -> None:
             f"milestone {e['milestoneId']} (evidence 0x{bytes(e['evidenceHash']).hex()})" for e in later
         )
         also += ", certified since"
-    print(
+    deadline = milestone["deadline"] + info["pausedTime"]
+    ctx.emit(
+        "reviewer.void/1",
+        {
+            "pool_id": a.pool,
+            "milestone_id": a.milestone,
+            "reviewer": reviewer,
+            "reason_hash": "0x" + reason_hash.hex(),
+            "reason_uri": output.nothing(a.reason_uri),
+            "voided": [
+                {"milestone_id": e["milestoneId"], "evidence_hash": "0x" + bytes(e["evidenceHash"]).hex()}
+                for e in voided
+            ],
+            "challenge_ends_at": output.time(ends),
+            "deadline": output.time(deadline),
+            "transaction": _tx_json(receipt),
+        },
         f"voided the certification of milestone {a.milestone} of pool {a.pool} (evidence "
         f"0x{bytes(first['evidenceHash']).hex()}){also}, within its window (until {format_iso(ends)}); reasons "
         f"0x{reason_hash.hex()} (keccak-256 of {a.reason_file.name}){' at ' + a.reason_uri if a.reason_uri else ''}; "
         f"the voided evidence can never certify it again: the oracles certify it anew with new evidence before "
-        f"{format_time(milestone['deadline'] + info['pausedTime'])}; tx {_tx(receipt)}"
+        f"{format_time(deadline)}; tx {_tx(receipt)}",
     )
 
 
@@ -221,10 +271,10 @@ def cmd_finalize(ctx: Any) -> None:
                 report.evidence_uri,
             )
         except ReportError as exc:
-            raise UserError(str(exc)) from None
+            raise UserError(str(exc), "bad-report") from None
     else:
         if a.pool is None or a.milestone is None or not a.evidence_hash or a.uri is None:
-            raise UserError("give --report R, or all of --pool, --milestone, --evidence-hash and --uri")
+            raise UserError("give --report R, or all of --pool, --milestone, --evidence-hash and --uri", "usage")
         pool_id, milestone_id, uri = a.pool, a.milestone, a.uri
         evidence = _bytes32(a.evidence_hash)
     system = ctx.system
@@ -235,17 +285,30 @@ def cmd_finalize(ctx: Any) -> None:
     if count < quorum:
         raise UserError(
             f"evidence 0x{evidence.hex()} of milestone {milestone_id} of pool {pool_id} has {count} on-chain "
-            f"attestation{'s' if count != 1 else ''} by accredited oracles in this round; the quorum is {quorum}"
+            f"attestation{'s' if count != 1 else ''} by accredited oracles in this round; the quorum is {quorum}",
+            "below-quorum",
         )
     fn = certifier.functions.finalizeAttestations(pool_id, milestone_id, evidence, uri)
     ctx.sender.simulate(fn)
     ctx.confirm("Finalizing attestations", {"pool": pool_id, "milestone": milestone_id, "attestations": count})
     receipt = ctx.sender.send(fn)
     certified = system.pools.events.MilestoneCertified().process_receipt(receipt, errors=_discard())[0]["args"]
-    print(
+    ctx.emit(
+        "oracle.finalize/1",
+        {
+            "pool_id": pool_id,
+            "milestone_id": milestone_id,
+            "evidence_hash": "0x" + evidence.hex(),
+            "evidence_uri": output.nothing(uri),
+            "attestations": count,
+            "quorum": quorum,
+            "payee": certified["payee"],
+            "challenge_ends_at": output.time(certified["challengeEndsAt"]),
+            "transaction": _tx_json(receipt),
+        },
         f"certified milestone {milestone_id} of pool {pool_id} from {count} on-chain attestations of evidence "
         f"0x{evidence.hex()} (quorum {quorum}); payee {certified['payee']}; challenge window until "
-        f"{format_until(certified['challengeEndsAt'], system.now())}; tx {_tx(receipt)}"
+        f"{format_until(certified['challengeEndsAt'], system.now())}; tx {_tx(receipt)}",
     )
 
 
@@ -253,7 +316,7 @@ def _bytes32(value: str) -> bytes:
     try:
         raw = bytes.fromhex(value.removeprefix("0x"))
     except ValueError:
-        raise UserError(f"'{value}' is not a hex value") from None
+        raise UserError(f"'{value}' is not a hex value", "bad-value") from None
     if len(raw) != 32:
-        raise UserError(f"'{value}' is not 32 bytes")
+        raise UserError(f"'{value}' is not 32 bytes", "bad-value")
     return raw

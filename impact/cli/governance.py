@@ -8,11 +8,11 @@ certification harder (revoking an oracle, raising the quorum, accrediting a revi
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from typing import Any
 
+from impact.chain import output
 from impact.chain.encoding import format_duration, format_iso
 from impact.chain.errors import UserError
 from impact.cli.argtypes import whole
@@ -38,6 +38,10 @@ def _tx(receipt: Any) -> str:
 
 def _oracles(count: int) -> str:
     return f"{count} oracle{'s' if count != 1 else ''}"
+
+
+def _tx_json(receipt: Any) -> dict[str, Any]:
+    return output.transaction(receipt)
 
 
 def _warn(text: str) -> None:
@@ -104,50 +108,38 @@ def cmd_pending(ctx: Any) -> None:
     changes = governance.pending_changes(system)
     pools = governance.live_pools(system)
     rows = [(change, governance.affected_pools(system, change, pools)) for change in changes]
-    if ctx.args.json:
-        print(json.dumps([_as_json(change, pools, now) for change, pools in rows], indent=2))
-        return
+    listed = [
+        {**output.change(change, now), "pools": [output.affected_pool(system, p) for p in affected]}
+        for change, affected in rows
+    ]
+    ctx.emit("governance.pending/1", {"now": output.time(now), "changes": listed}, "\n".join(_pending_lines(rows, now)))
+
+
+def _pending_lines(rows: list[tuple[Change, list[dict[str, Any]]]], now: int) -> list[str]:
     if not rows:
-        print("no pending changes: exits are closed, and nothing waits to take effect")
-        return
-    print(f"{len(rows)} pending change{'s' if len(rows) != 1 else ''} (chain time {format_iso(now)})")
+        return ["no pending changes: exits are closed, and nothing waits to take effect"]
+    lines = [f"{len(rows)} pending change{'s' if len(rows) != 1 else ''} (chain time {format_iso(now)})"]
     for change, pools in rows:
-        print("")
-        print(f"{change.name}  {change.what}")
-        print(f"  scheduled by {change.scheduled_by}")
-        print(f"  executable from {governance.when(change, now)}")
+        lines += [
+            "",
+            f"{change.name}  {change.what}",
+            f"  scheduled by {change.scheduled_by}",
+            f"  executable from {governance.when(change, now)}",
+        ]
         if pools:
             exits = ", ".join(
                 f"pool {p['pool']} (site {p['site']}): exit {'open' if p['exit_open'] else 'closed'}, "
                 + (f"{p['exit_per_token_text']} a token" if p["supply"] else "no tokens live")
                 for p in pools
             )
-            print(f"  affects {change.affects}: {exits}")
+            lines.append(f"  affects {change.affects}: {exits}")
         else:
-            print(f"  affects {change.affects}: no live pool")
-        print(
+            lines.append(f"  affects {change.affects}: no live pool")
+        lines.append(
             f"  `impact governance execute --change {change.name}` (anyone, once due); "
             f"`impact governance cancel --change {change.name}`"
         )
-
-
-def _as_json(change: Change, pools: list[dict[str, Any]], now: int) -> dict[str, Any]:
-    return {
-        "change": change.name,
-        "contract": change.contract,
-        "id": change.change_id,
-        "kind": change.kind,
-        "subject": change.subject,
-        "value": str(change.value),
-        "what": change.what,
-        "scheduled_by": change.scheduled_by,
-        "executable_at": change.executable_at,
-        "executable_at_iso": format_iso(change.executable_at),
-        "due": change.executable_at <= now,
-        "seconds_left": max(0, change.executable_at - now),
-        "affects": change.affects,
-        "pools": pools,
-    }
+    return lines
 
 
 def cmd_execute(ctx: Any) -> None:
@@ -156,7 +148,8 @@ def cmd_execute(ctx: Any) -> None:
     if change.executable_at > now:
         raise UserError(
             f"change {change.name} ({change.what}) becomes executable at {governance.when(change, now)}; "
-            "nothing was sent"
+            "nothing was sent",
+            "not-due",
         )
     fn = governance.contract_of(ctx.system, change.contract).functions.executeChange(change.change_id)
     try:
@@ -164,13 +157,16 @@ def cmd_execute(ctx: Any) -> None:
     except UserError as exc:
         raise UserError(
             f"change {change.name} ({change.what}) can no longer take effect: {exc}; it can only be cancelled "
-            f"(`impact governance cancel --change {change.name}`)"
+            f"(`impact governance cancel --change {change.name}`)",
+            exc.code,
         ) from None
     ctx.confirm("Executing a delayed change", {"change": change.name, "what": change.what})
     receipt = ctx.sender.send(fn)
-    print(
+    ctx.emit(
+        "governance.execute/1",
+        {"change": _change_after(ctx, change), "transaction": _tx_json(receipt)},
         f"executed {change.name}: {change.what}; the exits it opened close unless another change is pending; "
-        f"tx {_tx(receipt)}"
+        f"tx {_tx(receipt)}",
     )
 
 
@@ -180,14 +176,23 @@ def cmd_cancel(ctx: Any) -> None:
     ctx.sender.simulate(fn)
     ctx.confirm("Cancelling a delayed change", {"change": change.name, "what": change.what})
     receipt = ctx.sender.send(fn)
-    print(f"cancelled {change.name}: {change.what}; it can never be executed; tx {_tx(receipt)}")
+    ctx.emit(
+        "governance.cancel/1",
+        {"change": _change_after(ctx, change), "transaction": _tx_json(receipt)},
+        f"cancelled {change.name}: {change.what}; it can never be executed; tx {_tx(receipt)}",
+    )
+
+
+def _change_after(ctx: Any, change: Change) -> dict[str, Any]:
+    """The change as its contract has it now (executed or cancelled), as `--json` shows it."""
+    return output.change(governance.read_change(ctx.system, change.contract, change.change_id), ctx.system.now())
 
 
 def _pending(ctx: Any, name: str) -> Change:
     contract, change_id = governance.parse_change_name(name)
     change = governance.read_change(ctx.system, contract, change_id)
     if not change.pending:
-        raise UserError(f"change {change.name} ({change.what}) was already {change.state_name}")
+        raise UserError(f"change {change.name} ({change.what}) was already {change.state_name}", "not-pending")
     return change
 
 
@@ -200,20 +205,36 @@ def cmd_delay(ctx: Any) -> None:
     a = ctx.args
     target = governance.contract_of(ctx.system, a.contract)
     fn = target.functions.scheduleChangeDelay(a.seconds)
-    _schedule(ctx, a.contract, fn, f"Scheduling a new {a.contract} change delay", {"delay": f"{a.seconds} s"})
+    _schedule(
+        ctx,
+        a.contract,
+        fn,
+        f"Scheduling a new {a.contract} change delay",
+        {"delay": f"{a.seconds} s"},
+        "governance.delay/1",
+        {"contract": a.contract, "delay_seconds": a.seconds},
+    )
 
 
 def cmd_oracle_accredit(ctx: Any) -> None:
     oracle = parse_address(ctx.args.address, "oracle address")
     fn = ctx.system.certifier.functions.scheduleOracleAccreditation(oracle)
-    _schedule(ctx, CERTIFIER, fn, "Scheduling an oracle accreditation", {"oracle": oracle})
+    _schedule(
+        ctx,
+        CERTIFIER,
+        fn,
+        "Scheduling an oracle accreditation",
+        {"oracle": oracle},
+        "oracle.accredit/1",
+        {"oracle": oracle},
+    )
 
 
 def cmd_revoke(ctx: Any) -> None:
     oracle = parse_address(ctx.args.address, "oracle address")
     certifier = ctx.system.certifier
     if not certifier.functions.isOracle(oracle).call():
-        raise UserError(f"{oracle} is not an accredited oracle")
+        raise UserError(f"{oracle} is not an accredited oracle", "not-oracle")
     count, quorum = certifier.functions.oracleCount().call(), certifier.functions.quorum().call()
     epoch = certifier.functions.signatureEpoch().call()
     fn = certifier.functions.revokeOracle(oracle)
@@ -230,9 +251,19 @@ def cmd_revoke(ctx: Any) -> None:
     )
     ctx.confirm("Revoking an oracle", {"oracle": oracle, "oracles left": count - 1, "quorum": quorum})
     receipt = ctx.sender.send(fn)
-    print(
-        f"oracle {oracle} revoked at once: its attestations no longer count; {_oracles(count - 1)}, quorum {quorum}; "
-        f"signature epoch {epoch + 1}; tx {_tx(receipt)}"
+    left, epoch = certifier.functions.oracleCount().call(), certifier.functions.signatureEpoch().call()
+    ctx.emit(
+        "oracle.revoke/1",
+        {
+            "oracle": oracle,
+            "oracles": left,
+            "quorum": quorum,
+            "below_quorum": left < quorum,
+            "signature_epoch": epoch,
+            "transaction": _tx_json(receipt),
+        },
+        f"oracle {oracle} revoked at once: its attestations no longer count; {_oracles(left)}, quorum {quorum}; "
+        f"signature epoch {epoch}; tx {_tx(receipt)}",
     )
 
 
@@ -241,19 +272,36 @@ def cmd_quorum(ctx: Any) -> None:
     certifier = ctx.system.certifier
     current, count = certifier.functions.quorum().call(), certifier.functions.oracleCount().call()
     if wanted == current:
-        raise UserError(f"the quorum is already {current}")
+        raise UserError(f"the quorum is already {current}", "same-quorum")
     if wanted > current:
         fn = certifier.functions.raiseQuorum(wanted)
         ctx.sender.simulate(fn)
         ctx.confirm("Raising the quorum", {"from": current, "to": wanted, "oracles": count})
         receipt = ctx.sender.send(fn)
-        print(
+        ctx.emit(
+            "oracle.quorum/1",
+            {
+                "from": current,
+                "to": wanted,
+                "oracles": count,
+                "immediate": True,
+                "change": None,
+                "transaction": _tx_json(receipt),
+            },
             f"quorum raised from {current} to {wanted} of {count} oracles, at once (a higher quorum only makes "
-            f"certification harder); tx {_tx(receipt)}"
+            f"certification harder); tx {_tx(receipt)}",
         )
         return
     fn = certifier.functions.scheduleQuorumDecrease(wanted)
-    _schedule(ctx, CERTIFIER, fn, "Scheduling a lower quorum", {"from": current, "to": wanted})
+    _schedule(
+        ctx,
+        CERTIFIER,
+        fn,
+        "Scheduling a lower quorum",
+        {"from": current, "to": wanted},
+        "oracle.quorum/1",
+        {"from": current, "to": wanted, "oracles": count, "immediate": False},
+    )
 
 
 def cmd_reviewer_accredit(ctx: Any) -> None:
@@ -262,16 +310,26 @@ def cmd_reviewer_accredit(ctx: Any) -> None:
     ctx.sender.simulate(fn)
     ctx.confirm("Accrediting a reviewer", {"reviewer": reviewer})
     receipt = ctx.sender.send(fn)
-    print(
+    ctx.emit(
+        "reviewer.accredit/1",
+        {"reviewer": reviewer, "transaction": _tx_json(receipt)},
         f"reviewer {reviewer} accredited at once: they may void a certification within its pool's challenge "
-        f"window; tx {_tx(receipt)}"
+        f"window; tx {_tx(receipt)}",
     )
 
 
 def cmd_reviewer_revoke(ctx: Any) -> None:
     reviewer = parse_address(ctx.args.address, "reviewer address")
     fn = ctx.system.certifier.functions.scheduleReviewerRevocation(reviewer)
-    _schedule(ctx, CERTIFIER, fn, "Scheduling a reviewer's revocation", {"reviewer": reviewer})
+    _schedule(
+        ctx,
+        CERTIFIER,
+        fn,
+        "Scheduling a reviewer's revocation",
+        {"reviewer": reviewer},
+        "reviewer.revoke/1",
+        {"reviewer": reviewer},
+    )
 
 
 def cmd_beneficiary(ctx: Any) -> None:
@@ -279,13 +337,30 @@ def cmd_beneficiary(ctx: Any) -> None:
     wallet = parse_address(a.address, "beneficiary address")
     registry = ctx.system.registry
     if not 0 < a.site <= registry.functions.siteCount().call():
-        raise UserError(f"there is no site {a.site}")
+        raise UserError(f"there is no site {a.site}", "RegistryUnknownSite")
     fn = registry.functions.scheduleBeneficiaryChange(a.site, wallet)
-    _schedule(ctx, REGISTRY, fn, "Scheduling a beneficiary change", {"site": a.site, "new beneficiary": wallet})
+    _schedule(
+        ctx,
+        REGISTRY,
+        fn,
+        "Scheduling a beneficiary change",
+        {"site": a.site, "new beneficiary": wallet},
+        "site.beneficiary/1",
+        {"site_id": a.site, "beneficiary": wallet},
+    )
 
 
-def _schedule(ctx: Any, contract: str, fn: Any, what: str, details: dict[str, Any]) -> None:
-    """Simulates, confirms, sends a scheduling call, then says what was scheduled, when it is due, what it opens."""
+def _schedule(
+    ctx: Any,
+    contract: str,
+    fn: Any,
+    what: str,
+    details: dict[str, Any],
+    schema: str,
+    data: dict[str, Any],
+) -> None:
+    """Simulates, confirms, sends a scheduling call, then says what was scheduled, when it is due, what it opens
+    (with --json: the document `schema` holding `data`, the change with the live pools it opens, the transaction)."""
     change_id = ctx.sender.simulate(fn)
     ctx.confirm(what, details)
     receipt = ctx.sender.send(fn)
@@ -295,10 +370,18 @@ def _schedule(ctx: Any, contract: str, fn: Any, what: str, details: dict[str, An
     change = governance.read_change(ctx.system, contract, change_id)
     now = ctx.system.now()
     delay = change.executable_at - now
-    print(
+    if ctx.json:
+        affected = governance.affected_pools(ctx.system, change, governance.live_pools(ctx.system))
+        data = {
+            **data,
+            "change": {**output.change(change, now), "pools": [output.affected_pool(ctx.system, p) for p in affected]},
+        }
+    ctx.emit(
+        schema,
+        {**data, "transaction": _tx_json(receipt)},
         f"scheduled {change.name}: {change.what}; executable from {governance.when(change, now)} by anyone "
         f"(`impact governance execute --change {change.name}`); until then the holders of {change.live_pools} may "
-        f"exit (`impact exit`); tx {_tx(receipt)}"
+        f"exit (`impact exit`); tx {_tx(receipt)}",
     )
     if delay <= 0:
         _warn(f"the change is due already ({format_duration(-delay)} ago)")

@@ -24,6 +24,15 @@ PENDING, EXECUTED, CANCELLED = 1, 2, 3
 DELAY = 0
 BENEFICIARY = 1  # registry
 ACCREDIT_ORACLE, LOWER_QUORUM, REVOKE_REVIEWER = 1, 2, 3  # certifier
+# A kind of change as a machine code (`--json`), by contract and kind.
+KIND_CODES = {
+    (REGISTRY, DELAY): "delay",
+    (REGISTRY, BENEFICIARY): "beneficiary",
+    (CERTIFIER, DELAY): "delay",
+    (CERTIFIER, ACCREDIT_ORACLE): "accredit-oracle",
+    (CERTIFIER, LOWER_QUORUM): "lower-quorum",
+    (CERTIFIER, REVOKE_REVIEWER): "revoke-reviewer",
+}
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|day|days)?\s*$", re.IGNORECASE)
 _UNIT = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3_600, "d": 86_400, "day": 86_400, "days": 86_400}
@@ -69,14 +78,31 @@ class Change:
     def what(self) -> str:
         return describe(self.contract, self.kind, self.subject, self.value)
 
+    @property
+    def kind_code(self) -> str:
+        """'delay', 'beneficiary', 'accredit-oracle', 'lower-quorum', 'revoke-reviewer' (or 'unknown')."""
+        return KIND_CODES.get((self.contract, self.kind), "unknown")
+
+    @property
+    def address(self) -> str | None:
+        """The account the change names (the new beneficiary, the oracle, the reviewer), checksummed; else None."""
+        if self.kind_code in ("beneficiary", "accredit-oracle", "revoke-reviewer"):
+            return _address(self.value)
+        return None
+
+    @property
+    def every_pool(self) -> bool:
+        """Whether the change affects every pool (else only the pools of the site `subject`)."""
+        return self.contract == CERTIFIER or self.kind == DELAY
+
     def affects_site(self, site_id: int) -> bool:
         """Whether the change affects the pools of `site_id` (so their holders may exit while it is pending)."""
-        return self.contract == CERTIFIER or self.kind == DELAY or self.subject == site_id
+        return self.every_pool or self.subject == site_id
 
     @property
     def affects(self) -> str:
         """Which pools, in words."""
-        return "every pool" if self.contract == CERTIFIER or self.kind == DELAY else f"the pools of site {self.subject}"
+        return "every pool" if self.every_pool else f"the pools of site {self.subject}"
 
     @property
     def live_pools(self) -> str:
@@ -105,7 +131,8 @@ def parse_change_name(text: str) -> tuple[str, int]:
     if not match:
         raise UserError(
             f"'{text}' is not a change: name it by its contract and number, e.g. registry:1 or certifier:2 "
-            "(`impact governance pending` lists them)"
+            "(`impact governance pending` lists them)",
+            "bad-change",
         )
     contract = match.group(1).lower()
     contract = {"r": REGISTRY, "c": CERTIFIER}.get(contract, contract)
@@ -121,7 +148,9 @@ def read_change(system: Any, contract: str, change_id: int) -> Change:
     target = contract_of(system, contract)
     count = target.functions.changeCount().call()
     if not 0 < change_id <= count:
-        raise UserError(f"there is no change {contract}:{change_id} (the {contract} has {count} changes)")
+        raise UserError(
+            f"there is no change {contract}:{change_id} (the {contract} has {count} changes)", "unknown-change"
+        )
     kind, state, executable_at, scheduled_by, subject, value = target.functions.change(change_id).call()
     return Change(contract, change_id, kind, subject, value, scheduled_by, executable_at, state)
 
@@ -152,7 +181,8 @@ def live_pools(system: Any) -> dict[int, dict[str, Any]]:
 
 
 def affected_pools(system: Any, change: Change, pools: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
-    """The live pools (of `live_pools`) a change affects: id, site, whether their exit is open, what a token pays."""
+    """The live pools (of `live_pools`) a change affects: id, site, asset, whether their exit is open, what a token
+    pays."""
     found = []
     for pool_id, info in pools.items():
         if not change.affects_site(info["siteId"]):
@@ -164,6 +194,7 @@ def affected_pools(system: Any, change: Change, pools: dict[int, dict[str, Any]]
             {
                 "pool": pool_id,
                 "site": info["siteId"],
+                "asset": info["asset"],
                 "exit_open": bool(info["exitOpen"]),
                 "supply": supply,
                 "exit_per_token": per_token,

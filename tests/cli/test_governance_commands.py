@@ -100,7 +100,7 @@ def test_no_pending_change_says_so(impact, deployed):
     assert (
         impact.ok("governance", "pending") == "no pending changes: exits are closed, and nothing waits to take effect\n"
     )
-    assert impact.json("governance", "pending") == []
+    assert impact.json("governance", "pending")["changes"] == []
 
 
 def test_a_beneficiary_change_is_scheduled_listed_and_executed_by_anyone_once_due(impact, contracts, pool_id):
@@ -120,16 +120,16 @@ def test_a_beneficiary_change_is_scheduled_listed_and_executed_by_anyone_once_du
     assert re.search(rf"executable from {format_iso(due)} \(in (2 days|1 day 23 h)\)", listed)
     assert f"affects the pools of site 1: pool {pool_id} (site 1): exit open, 0.05 ETH a token" in listed
 
-    (row,) = impact.json("governance", "pending", account=None)
-    assert (row["change"], row["what"], row["scheduled_by"], row["executable_at"]) == (
+    (row,) = impact.json("governance", "pending", account=None)["changes"]
+    assert (row["id"], row["what"], row["scheduled_by"], row["executable_at"]["unix"]) == (
         name,
         f"site 1 beneficiary → {new}",
         accounts[0].address,
         due,
     )
-    pool = next(p for p in row["pools"] if p["pool"] == pool_id)
+    pool = next(p for p in row["pools"] if p["pool_id"] == pool_id)
     assert pool["exit_open"] is contracts["pools"].pool(pool_id).dict()["exitOpen"] is True
-    assert pool["exit_per_token"] == contracts["pools"].exitQuote(pool_id, 1)
+    assert pool["exit_per_token"]["amount"] == str(contracts["pools"].exitQuote(pool_id, 1))
 
     line = impact.refused("governance", "execute", "--change", name, account="dev:8")
     assert re.fullmatch(
