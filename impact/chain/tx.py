@@ -66,14 +66,21 @@ class Sender:
             raise contract_error(exc, self._now()) from None
         except Web3RPCError:
             # A node refuses to estimate for a sender who cannot pay for the gas ("gas required exceeds allowance").
-            balance = self.w3.eth.get_balance(self.address)
-            if balance < fields["maxFeePerGas"] * 100_000 + value:
-                raise UserError(
-                    f"{self.address} has {balance / 10**18:.6g} ETH and cannot pay for the gas: fund it first",
-                    "insufficient-funds",
-                ) from None
+            self._check_funds(fields["maxFeePerGas"] * 100_000, value)
             raise
+        # Some nodes (Ganache) estimate for anyone and refuse only the transaction: check before sending it.
+        self._check_funds(tx["gas"] * fields["maxFeePerGas"], value)
         return tx
+
+    def _check_funds(self, gas_cost: int, value: int) -> None:
+        balance = self.w3.eth.get_balance(self.address)
+        if balance >= gas_cost + value:
+            return
+        if balance >= gas_cost:
+            message = f"{self.address} has {balance / 10**18:.6g} ETH, less than the {value / 10**18:.6g} ETH it pays"
+        else:
+            message = f"{self.address} has {balance / 10**18:.6g} ETH and cannot pay for the gas"
+        raise UserError(f"{message}: fund it first", "insufficient-funds")
 
     def simulate_deploy(self, name: str, *args: Any) -> int:
         """The gas a deployment of `name(*args)` would use now; a UserError with the reason if it would revert."""

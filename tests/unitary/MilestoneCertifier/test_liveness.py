@@ -70,7 +70,13 @@ def test_attestations_are_finalised_only_with_the_uri_their_first_attestation_ga
     execute_after_delay(certifier, two_of_three_attested)
     with brownie.reverts(error("CertifierEvidenceURIMismatch", funded_pool, 0, EVIDENCE)):
         certifier.finalizeAttestations(funded_pool, 0, EVIDENCE, "ipfs://another", {"from": rando})
-    with brownie.reverts(error("CertifierEvidenceURIMismatch", funded_pool, 0, OTHER)):
+
+
+def test_evidence_nobody_attested_is_below_the_quorum_whatever_its_uri(
+    certifier, funded_pool, two_of_three_attested, rando
+):
+    execute_after_delay(certifier, two_of_three_attested)
+    with brownie.reverts(error("CertifierBelowQuorum", 0, certifier.quorum())):
         certifier.finalizeAttestations(funded_pool, 0, OTHER, URI, {"from": rando})
 
 

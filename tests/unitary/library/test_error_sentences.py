@@ -10,7 +10,7 @@ SAMPLES = {"address": "0x" + "ab" * 20, "bytes32": b"\x01" * 32, "bytes2": b"CN"
 
 def sample(param):
     kind = param["type"]
-    if kind.startswith("uint"):
+    if kind.startswith(("uint", "int")):
         return 1  # a valid index into every enum the errors carry (status, failure reason, change state)
     return SAMPLES[kind]
 
