@@ -33,7 +33,8 @@ def impact(env, *args, check=True):
 
 @pytest.fixture
 def world(tmp_path):
-    """A node with the system deployed, pool 1 sold out (so its sale is closed), an oracle key, and an inbox."""
+    """A node with the system deployed (oracles: the service's key, dev:1 and dev:2; quorum 2), pool 1 sold out (so
+    its sale is closed), an oracle key, and an inbox."""
     state = tmp_path / "anvil-state.json"
     node = LocalAnvil(["--state", str(state)]).start()
     oracle = Account.create()
@@ -48,7 +49,7 @@ def world(tmp_path):
         "--account",
         "dev:0",
         "--oracles",
-        f"{oracle.address},{w3.eth.accounts[1]}",
+        f"{oracle.address},{w3.eth.accounts[1]},{w3.eth.accounts[2]}",
         "--quorum",
         "2",
         "--reviewers",
