@@ -110,6 +110,7 @@ class Attestation:
     tx: str
     time: str
     how: str  # "on chain" or "signature relayed by 0x…"
+    block: int | None = None
 
 
 @dataclass
@@ -159,6 +160,7 @@ class MilestoneStory:
     attestations: list[Attestation] = field(default_factory=list)
     voided: list[Void] = field(default_factory=list)
     release: Release | None = None
+    certified_block: int | None = None
 
 
 @dataclass
@@ -199,6 +201,8 @@ class ChangeStory:
     settled_by: str | None = None
     settled_tx: str | None = None
     settled_time: str | None = None
+    scheduled_block: int | None = None
+    settled_block: int | None = None
 
 
 @dataclass
@@ -587,7 +591,9 @@ class Tracer:
         attested = defaultdict(list)
         for e in pool["OracleAttested"]:
             attested[e.args["milestoneId"]].append(
-                Attestation(e.args["oracle"], _hex(e.args["evidenceHash"]), e.tx, self._time(e.block), "on chain")
+                Attestation(
+                    e.args["oracle"], _hex(e.args["evidenceHash"]), e.tx, self._time(e.block), "on chain", e.block
+                )
             )
         for e in pool["CertifiedBySignatures"]:
             for signer in e.args["signers"]:
@@ -598,6 +604,7 @@ class Tracer:
                         e.tx,
                         self._time(e.block),
                         f"signature relayed by {e.args['relayer']}",
+                        e.block,
                     )
                 )
         voids = defaultdict(list)
@@ -631,6 +638,7 @@ class Tracer:
                 c = certified
                 story.evidence_hash, story.evidence_uri = _hex(c.args["evidenceHash"]), c.args["evidenceURI"]
                 story.certified_tx, story.certified_time = c.tx, self._time(c.block)
+                story.certified_block = c.block
                 story.payee = c.args["payee"]
                 story.challenge_ends_at_unix = book.ends_at[k]
                 story.challenge_ends_at = format_time(book.ends_at[k])
@@ -896,11 +904,13 @@ def _changes_affecting(tracer: Tracer, site_id: int, opened: tuple[int, int]) ->
             format_time(change.executable_at),
             change.executable_at,
             "pending",
+            scheduled_block=e.block,
         )
         if end is not None:
             story.state = "executed" if end.name == "ChangeExecuted" else "cancelled"
             story.settled_by = end.args["executedBy" if end.name == "ChangeExecuted" else "cancelledBy"]
             story.settled_tx, story.settled_time = end.tx, tracer._time(end.block)
+            story.settled_block = end.block
         stories.append(story)
     return stories
 
@@ -1062,3 +1072,18 @@ def _follow_lot(
                 redeemed += moved
     held = {holder: sum(t for is_lot, t in queue if is_lot) for holder, queue in queues.items()}
     return steps, held, redeemed
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# The trace as a JSON document
+# ------------------------------------------------------------------------------------------------------------------
+
+KINDS = {InvestorTrace: "investor", PoolTrace: "pool", LotTrace: "lot"}
+
+
+def document(result: InvestorTrace | PoolTrace | LotTrace) -> dict[str, Any]:
+    """The trace's JSON document (version 1, docs/formats.md): its records as they are, plus its `schema`. What
+    `impact trace --json` prints, what `impact serve` offers for download, and what its pages are drawn from."""
+    from dataclasses import asdict
+
+    return {"schema": f"impact.trace.{KINDS[type(result)]}/1", **asdict(result)}
