@@ -55,7 +55,7 @@ def bar_svg(bar: Bar) -> Markup:
     x = 0.0
     parts = [
         f'<svg class="bar" role="img" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
-        f'xmlns="http://www.w3.org/2000/svg" aria-label="{escape(bar.title)}">',
+        f'xmlns="http://www.w3.org/2000/svg" aria-label="{escape(bar.title)}" data-scale="{scale}">',
         f"<title>{escape(bar.title)}</title>",
         f'<rect x="0" y="0" width="{WIDTH}" height="{HEIGHT}" fill="#eeeeee"/>',
     ]

@@ -48,12 +48,11 @@ def style_hash() -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(stylesheet().encode()).digest()).decode()
 
 
-def content_security_policy() -> str:
-    """Nothing runs, nothing loads: the one inline style sheet by its hash, no script at all, forms only to us."""
-    return (
-        f"default-src 'none'; style-src '{style_hash()}'; img-src data:; base-uri 'none'; form-action 'self'; "
-        "frame-ancestors 'none'"
-    )
+def content_security_policy(header: bool = True) -> str:
+    """Nothing runs, nothing loads: the one inline style sheet by its hash, no script at all, forms only to us. In a
+    header it also keeps the page out of frames; a <meta> policy (the statement's) cannot say that."""
+    policy = f"default-src 'none'; style-src '{style_hash()}'; img-src data:; base-uri 'none'; form-action 'self'"
+    return policy + "; frame-ancestors 'none'" if header else policy
 
 
 def is_linkable(uri: str | None) -> bool:
@@ -151,4 +150,5 @@ def render(template: str, links: Links, **context: Any) -> str:
             return links.address(value)
         return Markup(escape(str(value), quote=False))
 
-    return environment().get_template(template).render(links=links, part=part, csp=content_security_policy(), **context)
+    csp = content_security_policy(header=False)  # the statement's <meta> policy (a served page has the header too)
+    return environment().get_template(template).render(links=links, part=part, csp=csp, **context)

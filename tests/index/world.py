@@ -97,11 +97,17 @@ class World:
     # -- actions -------------------------------------------------------------------------------------------
 
     def open_pool(
-        self, goal: int = 10, cap: int = 100, milestones: int = 2, challenge_window: int = 0, sale_days: int = 30
+        self,
+        goal: int = 10,
+        cap: int = 100,
+        milestones: int = 2,
+        challenge_window: int = 0,
+        sale_days: int = 30,
+        site_id: int = 1,
     ) -> int:
         now = self.now()
         values = {
-            "siteId": 1,
+            "siteId": site_id,
             "asset": ETH,
             "price": PRICE,
             "goalTokens": goal,
@@ -133,18 +139,18 @@ class World:
     def batch_transfer(self, who: str, to: str, ids: list[int], values: list[int]) -> bool:
         return self.attempt(who, self.pools.functions.safeBatchTransferFrom(who, to, ids, values, b""))
 
-    def certify(self, pool_id: int, milestone_id: int) -> bool:
+    def certify(self, pool_id: int, milestone_id: int, uri: str | None = None) -> bool:
         """Two oracles attest the same new evidence: the second certifies."""
         self._evidence += 1
         evidence = _bytes32(f"evidence {self._evidence}")
         for oracle in self.oracles[:2]:
-            fn = self.certifier.functions.attest(pool_id, milestone_id, evidence, f"ipfs://e{self._evidence}")
+            fn = self.certifier.functions.attest(pool_id, milestone_id, evidence, uri or f"ipfs://e{self._evidence}")
             if not self.attempt(oracle, fn):
                 return False
         return True
 
-    def void(self, pool_id: int, milestone_id: int) -> bool:
-        fn = self.certifier.functions.voidCertification(pool_id, milestone_id, _bytes32("reasons"), "ipfs://why")
+    def void(self, pool_id: int, milestone_id: int, uri: str = "ipfs://why") -> bool:
+        fn = self.certifier.functions.voidCertification(pool_id, milestone_id, _bytes32("reasons"), uri)
         return self.attempt(self.reviewer, fn)
 
     def release(self, pool_id: int, milestone_id: int) -> bool:

@@ -1,0 +1,219 @@
+"""Fixtures for the web pages, tested as a person uses them: a chain of its own with a realistic history (the index
+tests' story, plus a hostile site), a live `impact serve` on a free port, and headless Chromium driven by Playwright.
+
+Chromium is Debian's (`make chromium` installs it: `apt-get install -y chromium`, as root); Playwright's own browser
+download cannot work offline, so it is pointed at /usr/bin/chromium. Nothing is mocked: the node, the index, the
+server and the browser are real processes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "index"))  # the index tests' World: one story for both
+
+from world import DAY, World  # noqa: E402
+
+from impact.chain import deployments  # noqa: E402
+from impact.chain.localnode import LocalAnvil, free_port  # noqa: E402
+
+CHROMIUM = os.environ.get("IMPACT_CHROMIUM", "/usr/bin/chromium")
+REPORTS = ROOT / "reports" / "web"
+HOSTILE_NAME = "<script>alert(1)</script>"
+HOSTILE_URI = "javascript:alert(1)"
+
+
+class WebWorld(World):
+    """`World.story()`, then a second site whose name and URIs are attacks (site 2), funding a pool whose milestone
+    is certified with a `javascript:` evidence URI and voided with a `javascript:` reason, then certified again."""
+
+    def hostile_story(self) -> None:
+        a, b, _, _ = self.investors
+        self.send(
+            self.programme,
+            self.registry.functions.registerSite(HOSTILE_NAME, b"XX", 555_000_002, HOSTILE_URI, self.beneficiary),
+        )
+        pool = self.open_pool(goal=5, cap=10, milestones=2, challenge_window=DAY, site_id=2)
+        assert self.buy(b, pool, 6) and self.buy(a, pool, 4)  # sold out: the sale closes
+        assert self.certify(pool, 0, uri=HOSTILE_URI)
+        assert self.void(pool, 0, uri=HOSTILE_URI)
+        assert self.certify(pool, 0, uri=HOSTILE_URI + "//again")
+        self.hostile_pool = pool
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+    first_line: str
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def _impact(world: World, env: dict[str, str], *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "impact", *args, "--rpc-url", world.url],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture(scope="module")
+def node() -> Iterator[LocalAnvil]:
+    with LocalAnvil(["--accounts", "12"]) as anvil:
+        yield anvil
+
+
+@pytest.fixture(scope="module")
+def world(node) -> WebWorld:
+    w = WebWorld(node.url)
+    w.story()
+    w.hostile_story()
+    return w
+
+
+@pytest.fixture(scope="module")
+def env(world, tmp_path_factory) -> dict[str, str]:
+    """The environment of every `impact` command here: the world's deployments file, its index beside it."""
+    folder = tmp_path_factory.mktemp("deployments")
+    environment = {**os.environ, "IMPACT_DEPLOYMENTS": str(folder)}
+    environment.pop("IMPACT_INDEX_DB", None)
+    os.environ["IMPACT_DEPLOYMENTS"], saved = str(folder), os.environ.get("IMPACT_DEPLOYMENTS")
+    try:
+        deployments.save(world.deployment)  # the file `impact` looks for on this (local) chain
+    finally:
+        if saved is None:
+            os.environ.pop("IMPACT_DEPLOYMENTS")
+        else:
+            os.environ["IMPACT_DEPLOYMENTS"] = saved
+    return environment
+
+
+@pytest.fixture(scope="module")
+def impact(world, env):
+    """Runs `impact …` against the world's node; returns the finished process."""
+
+    def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        return _impact(world, env, *args, timeout=timeout)
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def trace_json(impact):
+    """`impact trace … --json`, read directly from the node (the reference every page is held to)."""
+    cache: dict[tuple[str, ...], dict] = {}
+
+    def read(*target: str) -> dict:
+        if target not in cache:
+            done = impact("trace", *target, "--direct", "--json")
+            assert done.returncode == 0, done.stderr
+            cache[target] = json.loads(done.stdout)
+        return cache[target]
+
+    return read
+
+
+@pytest.fixture(scope="module")
+def server(world, env) -> Iterator[Server]:
+    """`impact serve` on a free port, as a user starts it; every request syncs the index first (--sync-every 0)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "impact", "serve", "--port", str(port), "--sync-every", "0", "--rpc-url", world.url],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    first = process.stdout.readline()  # printed once the first sync is done, just before it listens
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    import urllib.request
+
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"impact serve stopped: {first}{process.stderr.read() if process.stderr else ''}")
+        try:
+            urllib.request.urlopen(url + "/", timeout=5).read()
+            break
+        except OSError:
+            time.sleep(0.05)
+    else:
+        process.kill()
+        pytest.fail("impact serve did not answer within 60 s")
+    yield Server(url, process, first, env)
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"Chromium was not found at {CHROMIUM}: run `make chromium` (as root on Debian: apt-get install -y "
+            "chromium), or point $IMPACT_CHROMIUM at one",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@dataclass
+class Tab:
+    """A browser page that remembers every console error, uncaught exception, dialog and request."""
+
+    page: object
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    def goto(self, url: str) -> object:
+        return self.page.goto(url)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def tab(browser) -> Iterator[Tab]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    tab = Tab(page)
+    page.on("console", lambda m: tab.errors.append(f"console: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: tab.errors.append(f"page error: {e}"))
+
+    def dialog(d) -> None:
+        tab.dialogs.append(d.message)
+        d.dismiss()
+
+    page.on("dialog", dialog)
+    page.on("request", lambda r: tab.requests.append(r.url))
+    yield tab
+    context.close()
+
+
+def screenshot(tab: Tab, name: str) -> Path:
+    """A full-page screenshot under reports/web/, for review."""
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    path = REPORTS / f"{name}.png"
+    tab.page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+    return path
