@@ -1035,7 +1035,7 @@ def build_parser() -> argparse.ArgumentParser:
     # What investors look at: the web pages and the statement (impact.cli.web; the web modules load lazily).
     from impact.cli import web as web_commands
 
-    web_commands.register(command, commands, READ)
+    web_commands.register(command, commands, READ, SEND)
     return parser
 
 

@@ -5,6 +5,7 @@
     /investor?address=0x…     (the search form) redirects to the above
     /pool/P                   the site's view of a pool             /pool/P.json         its trace (JSON)
     /site/N                   a site: identity, Green List status history, pools
+    /claim/K                  an impact claim's certificate: what it financed, the criteria and evidence it rests on
 
 Every response carries a strict Content-Security-Policy (no script at all, the one inline style sheet by its hash)
 and headers that keep it out of frames and referrers. Anything unknown is a friendly 404 page; only GET and HEAD
@@ -102,6 +103,13 @@ def create_app(reader: Reader, explorer: str | None = None) -> Starlette:
             return _json(view.doc, f"impact-trace-pool-{number}.json")
         return site.html("pool.html", view=view, freshness=view.freshness)
 
+    def claim(request: Request) -> Response:
+        number: str = request.path_params["claim"]
+        if not number.isdigit() or not 0 < int(number) < 2**64:
+            return site.not_found(f"'{number}' is not a claim id (a whole number from 1).")
+        view = reader.claim(int(number))
+        return site.html("claim.html", view=view, freshness=view.freshness, claims=reader.system.claims.address)
+
     def site_page(request: Request) -> Response:
         number: str = request.path_params["site"]
         if not number.isdigit() or not 0 < int(number) < 2**64:
@@ -129,6 +137,7 @@ def create_app(reader: Reader, explorer: str | None = None) -> Starlette:
         Route("/investor/{address}", investor, methods=["GET"]),
         Route("/pool/{pool}", pool, methods=["GET"]),
         Route("/site/{site}", site_page, methods=["GET"]),
+        Route("/claim/{claim}", claim, methods=["GET"]),
     ]
     return Starlette(
         routes=routes,

@@ -97,12 +97,13 @@ class Entry:
 class TraceView:
     """An investor's or a pool's page: the trace's JSON document and what is drawn from it."""
 
-    kind: str  # "investor" or "pool"
-    subject: str  # the investor's address or the pool's id, as text
+    kind: str  # "investor", "pool" or "claim" (a claim's certificate is drawn from its pool's trace)
+    subject: str  # the investor's address, the pool's or the claim's id, as text
     doc: dict[str, Any]
     freshness: Freshness
     timeline: list[Entry]
     bars: dict[int, Bar]  # per pool id
+    claim_index: int | None = None  # a certificate: where its claim is in the pool trace's `claims`
 
     def value(self, path: str) -> Any:
         return lookup(self.doc, path)
@@ -238,6 +239,20 @@ class Reader:
             doc = _as_json(document(trace))
             freshness = self._freshness(source, tracer.end, blocks_of(doc))
         return TraceView("pool", str(pool_id), doc, freshness, pool_timeline(doc), {pool_id: pool_bar(doc)})
+
+    def claim(self, claim_id: int) -> TraceView:
+        """A claim's certificate: its pool's trace (criteria, evidence, the claim itself) and where the claim is."""
+        if not self.system.has_claims:
+            raise NotFound("this deployment has no claims contract (it was deployed before claims existed)")
+        with self._source() as source:
+            rows = self._rows("ImpactClaims", "ImpactClaimed", "claim_id", claim_id)
+            if not rows:
+                raise NotFound(f"there is no claim {claim_id} in this deployment")
+            tracer = Tracer(self.system, source)
+            doc = _as_json(document(tracer.pool(rows[0]["pool_id"])))
+            freshness = self._freshness(source, tracer.end, {c["block"] for c in doc["claims"]})
+        index = next(i for i, c in enumerate(doc["claims"]) if c["claim_id"] == claim_id)
+        return TraceView("claim", str(claim_id), doc, freshness, [], {}, claim_index=index)
 
     # -- sites and the overview ----------------------------------------------------------------------------
 
@@ -556,7 +571,28 @@ def investor_timeline(doc: dict[str, Any]) -> list[Entry]:
         )
     for i, p in enumerate(doc["pools"]):
         entries += _change_entries(doc, f"pools.{i}.changes", p["pool_id"])
+    entries += _claim_entries(doc)
     return _ordered(entries)
+
+
+def _claim_entries(doc: dict[str, Any]) -> list[Entry]:
+    return [
+        Entry(
+            c["time"],
+            c["block"],
+            c["tx"],
+            c["pool_id"],
+            (
+                Address(c["claimant"]),
+                " claimed ",
+                _f(doc, f"claims.{i}.tokens"),
+                f" tokens of pool {c['pool_id']} for ",
+                _f(doc, f"claims.{i}.beneficiary"),
+                f" (claim {c['claim_id']}: retired for good)",
+            ),
+        )
+        for i, c in enumerate(doc.get("claims", []))
+    ]
 
 
 def pool_timeline(doc: dict[str, Any]) -> list[Entry]:
@@ -579,6 +615,7 @@ def pool_timeline(doc: dict[str, Any]) -> list[Entry]:
             )
         )
     entries += _change_entries(doc, "changes", pool)
+    entries += _claim_entries(doc)
     return _ordered(entries)
 
 

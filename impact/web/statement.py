@@ -32,6 +32,14 @@ def statement_html(view: TraceView, registry: str, explorer: str | None = None) 
     return render("investor.html", links, view=view, freshness=view.freshness, statement=StatementInfo(registry))
 
 
+def certificate_html(view: TraceView, registry: str, claims: str, explorer: str | None = None) -> str:
+    """A claim's certificate as one self-contained file (the claim page, standing alone)."""
+    links = Links(live=False, explorer=explorer or EXPLORERS.get(view.freshness.chain_id))
+    return render(
+        "claim.html", links, view=view, freshness=view.freshness, claims=claims, statement=StatementInfo(registry)
+    )
+
+
 def write_statement(html: str, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")

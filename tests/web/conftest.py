@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from eth_abi import encode
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "index"))  # the index tests' World: one story for both
@@ -31,6 +32,8 @@ CHROMIUM = os.environ.get("IMPACT_CHROMIUM", "/usr/bin/chromium")
 REPORTS = ROOT / "reports" / "web"
 HOSTILE_NAME = "<script>alert(1)</script>"
 HOSTILE_URI = "javascript:alert(1)"
+CLAIM_FOR = "Acme Tea <b>Co.</b>"  # markup in a beneficiary's name is text too
+CLAIM_REASON = "Sustainability report 2027, scope 3"
 
 
 class WebWorld(World):
@@ -49,6 +52,24 @@ class WebWorld(World):
         assert self.void(pool, 0, uri=HOSTILE_URI)
         assert self.certify(pool, 0, uri=HOSTILE_URI + "//again")
         self.hostile_pool = pool
+
+    def complete_pool(self) -> int:
+        """A pool of site 1 whose one milestone is certified and final at once (no challenge window)."""
+        a, b, _, _ = self.investors
+        pool = self.open_pool(goal=2, cap=10, milestones=1)
+        assert self.buy(a, pool, 6) and self.buy(b, pool, 4)  # sold out: the sale closes
+        assert self.certify(pool, 0, uri="https://example.org/evidence/complete")
+        assert self.release(pool, 0)
+        return pool
+
+    def claim(self, who: str, pool: int, tokens: int, beneficiary: str, reason: str) -> bool:
+        data = encode(["string", "string"], [beneficiary, reason])
+        claims = self.system.claims.address
+        return self.attempt(who, self.pools.functions.safeTransferFrom(who, claims, pool, tokens, data))
+
+    def claim_story(self) -> None:
+        self.claimed_pool = self.complete_pool()
+        assert self.claim(self.investors[0], self.claimed_pool, 3, CLAIM_FOR, CLAIM_REASON)
 
 
 @dataclass
@@ -81,6 +102,7 @@ def world(node) -> WebWorld:
     w = WebWorld(node.url)
     w.story()
     w.hostile_story()
+    w.claim_story()
     return w
 
 

@@ -10,7 +10,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from conftest import HOSTILE_NAME, HOSTILE_URI, screenshot
+from conftest import CLAIM_FOR, CLAIM_REASON, HOSTILE_NAME, HOSTILE_URI, screenshot
 
 from impact.web.pages import lookup, show
 
@@ -143,13 +143,43 @@ def test_the_site_page_shows_its_identity_history_and_pools(server, world, tab):
     assert wdpa.get_attribute("href") == "https://www.protectedplanet.net/555000001"
     statuses = page.locator("#statuses tbody tr")
     assert statuses.count() == 1 and "Candidate" in statuses.first.inner_text()
-    assert page.locator("#pools tbody tr").count() == 3
+    assert page.locator("#pools tbody tr").count() == 4
     screenshot(tab, "site-1")
     tab.goto(f"{server.url}/")
     assert tab.page.locator("#sites tbody tr").count() == 2
     assert tab.page.locator("#pools tbody tr").count() == len(world.pool_ids)
     screenshot(tab, "index")
     assert tab.errors == []
+
+
+def test_a_claims_certificate_shows_what_it_financed_and_the_evidence_it_rests_on(server, world, tab, trace_json):
+    response = tab.goto(f"{server.url}/claim/1")
+    assert response.status == 200
+    doc = trace_json("--pool", str(world.claimed_pool))
+    assert assert_figures_match(tab, doc) >= 8
+    claim = doc["claims"][0]
+    assert (claim["claim_id"], claim["tokens"], claim["claimant"]) == (1, 3, world.investors[0])
+    page = tab.page
+    certificate = page.locator("#certificate")
+    assert page.locator(".beneficiary").inner_text() == CLAIM_FOR  # the markup in the name is text
+    assert certificate.locator("b").count() == 0
+    assert CLAIM_REASON in certificate.inner_text() and claim["financed"]["text"] == "0.003 ETH"
+    rows = page.locator("#claimed-milestones tbody tr")
+    assert rows.count() == 1 and doc["milestones"][0]["evidence_hash"] in rows.first.inner_text()
+    assert claim["milestones"][0]["evidence_hash"] == doc["milestones"][0]["evidence_hash"]
+    assert world.system.claims.address in certificate.inner_text()
+    screenshot(tab, "claim-1")
+    # The claim is on the pool's page and the claimant's, with a link to its certificate.
+    tab.goto(f"{server.url}/pool/{world.claimed_pool}")
+    assert page.locator("#claims a[href='/claim/1']").count() == 1
+    tab.goto(f"{server.url}/investor/{world.investors[0]}")
+    assert page.locator("#claims tbody tr").count() == 1
+    investor = trace_json("--investor", world.investors[0])
+    assert [c["claim_id"] for c in investor["claims"]] == [1]
+    assert "claimed (retired) for " + CLAIM_FOR in investor["pools"][-1]["summary"]
+    assert tab.errors == []
+    for path in ("/claim/2", "/claim/abc"):
+        assert fetch(server.url + path)[0] == 404
 
 
 def test_every_link_works_and_leads_only_to_https_ipfs_or_our_own_pages(server, tab):
@@ -209,7 +239,7 @@ def test_every_page_has_a_strict_content_security_policy_and_its_style_applies(s
 
 
 @pytest.mark.parametrize(
-    "path", ["/pool/99", "/pool/abc", "/investor/0x123", "/investor/0x" + "11" * 20, "/site/9", "/nowhere"]
+    "path", ["/pool/99", "/pool/abc", "/investor/0x123", "/investor/0x" + "11" * 20, "/site/9", "/claim/9", "/nowhere"]
 )
 def test_unknown_addresses_and_ids_get_a_friendly_404(server, path):
     status, headers, body = fetch(server.url + path)

@@ -63,3 +63,41 @@ def test_bad_input_to_serve_and_statement_is_one_line(impact):
     assert done.returncode == 2 and "port" in done.stderr and len(done.stderr.strip().splitlines()) == 1
     done = impact("serve", "--explorer", "javascript:alert({tx})")
     assert done.returncode == 1 and "--explorer must be an https URL" in done.stderr
+
+
+def test_a_holder_claims_impact_from_the_command_line_and_gets_a_certificate(impact, world, tab, tmp_path):
+    pool = str(world.claimed_pool)
+    # An incomplete pool cannot be claimed: one line, the contract's reason, nothing sent.
+    nonce = world.w3.eth.get_transaction_count(world.investors[0])
+    done = impact("claim", "make", "--account", "dev:5", "--pool", "1", "--tokens", "1", "--for", "X", "--reason", "Y")
+    assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1
+    assert done.stderr.startswith("error: pool 1 is not complete: 1 of its 2 milestones is certified and final")
+    assert world.w3.eth.get_transaction_count(world.investors[0]) == nonce
+
+    done = impact(
+        "claim", "make", "--account", "dev:6", "--pool", pool, "--tokens", "2", "--for", "Town of Xianju",
+        "--reason", "Annual report", "--json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    made = json.loads(done.stdout)
+    assert made["schema"] == "impact.claim/1" and made["claim_id"] == 2 and made["tokens"] == "2"
+    assert made["claimant"] == world.investors[1] and made["beneficiary"] == "Town of Xianju"
+    assert world.pools.functions.balanceOf(world.system.claims.address, world.claimed_pool).call() == 5
+
+    shown = impact("claim", "show", "--claim", "2")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith(f"claim 2: 2 tokens of pool {pool} (Xianju) claimed ")
+    assert "for Town of Xianju" in shown.stdout and "reason: Annual report" in shown.stdout
+
+    out = tmp_path / "claim-2.html"
+    done = impact("statement", "--claim", "2", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    tab.goto(out.as_uri())
+    assert tab.page.locator(".beneficiary").inner_text() == "Town of Xianju"
+    trace = impact("trace", "--pool", pool, "--direct", "--json")
+    assert assert_figures_match(tab, json.loads(trace.stdout)) >= 8
+    assert tab.requests == [out.as_uri()] and tab.errors == []
+    screenshot(tab, "claim-2-certificate")
+
+    missing = impact("claim", "show", "--claim", "9")
+    assert missing.returncode == 1 and missing.stderr.strip() == "error: there is no claim 9 in this deployment"
