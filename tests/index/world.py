@@ -8,7 +8,6 @@ histories can simply skip it.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from web3 import HTTPProvider, Web3
 
 from impact.chain.accounts import Signer
 from impact.chain.artifacts import abi
+from impact.chain.deployments import path_for
 from impact.chain.encoding import to_bytes32
 from impact.chain.errors import UserError
 from impact.chain.system import ETH, System
@@ -90,8 +90,10 @@ class World:
     def save(self, folder: Path) -> Path:
         """The deployments file `impact` reads, in `folder`."""
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{self.deployment.chain_id}.json"
-        path.write_text(json.dumps(asdict(self.deployment), indent=2) + "\n")
+        # Named as `impact` looks for it: a local chain's record is keyed by its genesis block too.
+        name = path_for(self.deployment.chain_id, self.deployment.genesis_hash, self.deployment.local).name
+        path = folder / name
+        path.write_text(json.dumps(self.deployment.to_json(), indent=2) + "\n")
         return path
 
     # -- actions -------------------------------------------------------------------------------------------

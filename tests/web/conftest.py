@@ -18,58 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from eth_abi import encode
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "index"))  # the index tests' World: one story for both
 
-from world import DAY, World  # noqa: E402
+from web_support import CHROMIUM, WebWorld  # noqa: E402
+from world import World  # noqa: E402
 
-from impact.chain import deployments  # noqa: E402
 from impact.chain.localnode import LocalAnvil, free_port  # noqa: E402
-
-CHROMIUM = os.environ.get("IMPACT_CHROMIUM", "/usr/bin/chromium")
-REPORTS = ROOT / "reports" / "web"
-HOSTILE_NAME = "<script>alert(1)</script>"
-HOSTILE_URI = "javascript:alert(1)"
-CLAIM_FOR = "Acme Tea <b>Co.</b>"  # markup in a beneficiary's name is text too
-CLAIM_REASON = "Sustainability report 2027, scope 3"
-
-
-class WebWorld(World):
-    """`World.story()`, then a second site whose name and URIs are attacks (site 2), funding a pool whose milestone
-    is certified with a `javascript:` evidence URI and voided with a `javascript:` reason, then certified again."""
-
-    def hostile_story(self) -> None:
-        a, b, _, _ = self.investors
-        self.send(
-            self.programme,
-            self.registry.functions.registerSite(HOSTILE_NAME, b"XX", 555_000_002, HOSTILE_URI, self.beneficiary),
-        )
-        pool = self.open_pool(goal=5, cap=10, milestones=2, challenge_window=DAY, site_id=2)
-        assert self.buy(b, pool, 6) and self.buy(a, pool, 4)  # sold out: the sale closes
-        assert self.certify(pool, 0, uri=HOSTILE_URI)
-        assert self.void(pool, 0, uri=HOSTILE_URI)
-        assert self.certify(pool, 0, uri=HOSTILE_URI + "//again")
-        self.hostile_pool = pool
-
-    def complete_pool(self) -> int:
-        """A pool of site 1 whose one milestone is certified and final at once (no challenge window)."""
-        a, b, _, _ = self.investors
-        pool = self.open_pool(goal=2, cap=10, milestones=1)
-        assert self.buy(a, pool, 6) and self.buy(b, pool, 4)  # sold out: the sale closes
-        assert self.certify(pool, 0, uri="https://example.org/evidence/complete")
-        assert self.release(pool, 0)
-        return pool
-
-    def claim(self, who: str, pool: int, tokens: int, beneficiary: str, reason: str) -> bool:
-        data = encode(["string", "string"], [beneficiary, reason])
-        claims = self.system.claims.address
-        return self.attempt(who, self.pools.functions.safeTransferFrom(who, claims, pool, tokens, data))
-
-    def claim_story(self) -> None:
-        self.claimed_pool = self.complete_pool()
-        assert self.claim(self.investors[0], self.claimed_pool, 3, CLAIM_FOR, CLAIM_REASON)
 
 
 @dataclass
@@ -112,14 +68,7 @@ def env(world, tmp_path_factory) -> dict[str, str]:
     folder = tmp_path_factory.mktemp("deployments")
     environment = {**os.environ, "IMPACT_DEPLOYMENTS": str(folder)}
     environment.pop("IMPACT_INDEX_DB", None)
-    os.environ["IMPACT_DEPLOYMENTS"], saved = str(folder), os.environ.get("IMPACT_DEPLOYMENTS")
-    try:
-        deployments.save(world.deployment)  # the file `impact` looks for on this (local) chain
-    finally:
-        if saved is None:
-            os.environ.pop("IMPACT_DEPLOYMENTS")
-        else:
-            os.environ["IMPACT_DEPLOYMENTS"] = saved
+    world.save(folder)  # the file `impact` looks for on this (local) chain
     return environment
 
 
@@ -231,11 +180,3 @@ def tab(browser) -> Iterator[Tab]:
     page.on("request", lambda r: tab.requests.append(r.url))
     yield tab
     context.close()
-
-
-def screenshot(tab: Tab, name: str) -> Path:
-    """A full-page screenshot under reports/web/, for review."""
-    REPORTS.mkdir(parents=True, exist_ok=True)
-    path = REPORTS / f"{name}.png"
-    tab.page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
-    return path

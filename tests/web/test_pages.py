@@ -6,61 +6,9 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.error
-import urllib.request
 
 import pytest
-from conftest import CLAIM_FOR, CLAIM_REASON, HOSTILE_NAME, HOSTILE_URI, screenshot
-
-from impact.web.pages import lookup, show
-
-WIDTH = 640  # impact.web.charts.WIDTH
-
-
-def fetch(url: str, method: str = "GET") -> tuple[int, dict[str, str], str]:
-    request = urllib.request.Request(url, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, dict(response.headers), response.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, dict(exc.headers), exc.read().decode()
-
-
-def figures(tab) -> list[dict]:
-    """Every figure on the page: its JSON path, the text shown, and for a chart's segment its amount and width."""
-    return tab.page.eval_on_selector_all(
-        "[data-figure]",
-        """els => els.map(e => ({
-            path: e.dataset.figure,
-            text: e.textContent,
-            amount: e.dataset.amount === undefined ? null : e.dataset.amount,
-            width: e.getAttribute('width'),
-            chart: e.tagName.toLowerCase() === 'rect',
-        }))""",
-    )
-
-
-def assert_figures_match(tab, doc: dict) -> int:
-    found = figures(tab)
-    for f in found:
-        value = lookup(doc, f["path"])
-        if f["chart"]:
-            assert int(f["amount"]) == value, f
-        else:
-            assert f["text"] == show(value), f
-    # Each chart's segments are as wide as their share of the bar: the amount paid or raised (or, for a holder who
-    # was also sent tokens, the larger sum of the segments).
-    bars = tab.page.eval_on_selector_all(
-        "svg.bar",
-        """svgs => svgs.map(s => ({scale: +s.dataset.scale, segments: [...s.querySelectorAll('rect.segment')]
-            .map(r => [+r.dataset.amount, +r.getAttribute('width')])}))""",
-    )
-    for bar in bars:
-        assert sum(amount for amount, _ in bar["segments"]) <= bar["scale"]
-        for amount, width in bar["segments"]:
-            assert width == pytest.approx(WIDTH * amount / bar["scale"], abs=0.01)
-    return len(found)
-
+from web_support import CLAIM_FOR, CLAIM_REASON, HOSTILE_NAME, HOSTILE_URI, assert_figures_match, fetch, screenshot
 
 # ------------------------------------------------------------------------------------------------------------------
 

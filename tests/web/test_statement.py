@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from conftest import HOSTILE_URI, screenshot
-from test_pages import assert_figures_match
+from web_support import HOSTILE_URI, assert_figures_match, screenshot
 
 
 def test_a_statement_is_one_file_that_loads_nothing_and_shows_the_trace(impact, world, tab, tmp_path, trace_json):
