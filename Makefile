@@ -14,7 +14,7 @@ export SOLCX_BINARY_PATH := $(CURDIR)/.solc-bin
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: install demo test test-anvil test-ganache lint format compile node clean bench bench-update \
-	slither invariants soak coverage postgresql chromium bench-index
+	slither invariants soak coverage postgresql chromium bench-index bench-web
 
 install: node_modules/.installed $(SOLC_SHIM) $(VENV)/.installed
 
@@ -123,6 +123,10 @@ bench-update: install
 ## The index's benchmark alone (trace from the index and directly, sync throughput on SQLite and PostgreSQL).
 bench-index: install postgresql
 	$(BIN)/python -m bench --index-only
+
+## The investor page's time alone: an investor with 50 events from a synced index (target ≤ 100 ms server-side).
+bench-web: install
+	$(BIN)/python -m bench --web-only
 
 ## A local Anvil on 127.0.0.1:8545 for trying the `impact` commands by hand (Ctrl-C stops it).
 node: install
