@@ -38,6 +38,7 @@ def cmd_serve(ctx: Any) -> None:
     explorer = a.explorer or EXPLORERS.get(ctx.net.chain_id)
     if a.explorer and ("{tx}" not in a.explorer or not is_linkable(a.explorer.replace("{tx}", "0x"))):
         raise UserError(f"--explorer must be an https URL with {{tx}} in it, not {a.explorer!r}", "bad-value")
+    _check_port(a.host, a.port)
     reader = _reader(ctx)
     try:
         reader.overview()  # the first sync, before the first visitor waits for it; fails here, in one line
@@ -56,6 +57,28 @@ def cmd_serve(ctx: Any) -> None:
             raise UserError(f"could not listen on {a.host}:{a.port} (is the port taken?)", "port-taken")
     finally:
         reader.index.store.close()
+
+
+def _check_port(host: str, port: int) -> None:
+    """One sentence when the address cannot be listened on (uvicorn would log a traceback-like error first)."""
+    import socket
+
+    from impact.chain.errors import UserError
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise UserError(f"--host {host} is not an address this machine knows ({exc.strerror})", "bad-value") from None
+    family, kind, _, _, address = infos[0]
+    with socket.socket(family, kind) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds: a closed socket's port is free
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise UserError(
+                f"cannot listen on {host}:{port} ({exc.strerror}): is another server using it? give another --port",
+                "port-taken",
+            ) from None
 
 
 def cmd_statement(ctx: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 
 from web_support import HOSTILE_URI, assert_figures_match, screenshot
 
@@ -62,6 +63,15 @@ def test_bad_input_to_serve_and_statement_is_one_line(impact):
     assert done.returncode == 2 and "port" in done.stderr and len(done.stderr.strip().splitlines()) == 1
     done = impact("serve", "--explorer", "javascript:alert({tx})")
     assert done.returncode == 1 and "--explorer must be an https URL" in done.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = impact("serve", "--port", str(port))
+    assert done.returncode == 1 and done.stderr.strip().splitlines() == [
+        f"error: cannot listen on 127.0.0.1:{port} (Address already in use): is another server using it? give "
+        "another --port"
+    ]
 
 
 def test_a_holder_claims_impact_from_the_command_line_and_gets_a_certificate(impact, world, tab, tmp_path):
