@@ -85,9 +85,11 @@ def cmd_statement(ctx: Any) -> None:
     from impact.chain.accounts import parse_address
     from impact.chain.errors import UserError
     from impact.web.pages import NotFound
+    from impact.web.render import contract_names
     from impact.web.statement import certificate_html, print_pdf, statement_html, write_statement
 
     a = ctx.args
+    names = contract_names(ctx.system)
     registry = ctx.system.deployment.address("SiteRegistry")
     investor = parse_address(a.investor, "investor address") if a.investor else None
     reader = _reader(ctx)
@@ -100,12 +102,12 @@ def cmd_statement(ctx: Any) -> None:
         reader.index.store.close()
     if investor:
         out = Path(a.out or f"statement-{investor}.html")
-        write_statement(statement_html(view, registry), out)
+        write_statement(statement_html(view, registry, names=names), out)
         lines = [f"statement of {investor} at block {view.freshness.block} written to {out}"]
         recheck = f"impact trace --investor {investor} --json"
     else:
         out = Path(a.out or f"claim-{a.claim}.html")
-        write_statement(certificate_html(view, registry, ctx.system.claims.address), out)
+        write_statement(certificate_html(view, registry, ctx.system.claims.address, names=names), out)
         lines = [f"certificate of claim {a.claim} at block {view.freshness.block} written to {out}"]
         recheck = f"impact claim show --claim {a.claim}"
     if a.pdf:

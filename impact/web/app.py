@@ -26,7 +26,7 @@ from starlette.routing import Route
 
 from impact.chain.errors import UserError
 from impact.web.pages import NotFound, Reader
-from impact.web.render import Links, content_security_policy, render
+from impact.web.render import Links, content_security_policy, contract_names, render
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -66,7 +66,7 @@ def _json(doc: dict[str, Any], filename: str) -> Response:
 
 
 def create_app(reader: Reader, explorer: str | None = None) -> Starlette:
-    site = Site(reader, Links(live=True, explorer=explorer))
+    site = Site(reader, Links(live=True, explorer=explorer, names=contract_names(reader.system)))
 
     def overview(request: Request) -> Response:
         found = reader.overview()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from html import escape
 from pathlib import Path
@@ -73,6 +73,8 @@ class Links:
 
     live: bool
     explorer: str | None  # a transaction URL template with {tx}, or None
+    # The deployment's own contracts, named where an address would say nothing (the holder of claimed tokens).
+    names: dict[str, str] = field(default_factory=dict)
 
     def uri(self, uri: str | None) -> Markup:
         if not uri:
@@ -100,6 +102,9 @@ class Links:
             return Markup('<span class="none">none</span>')
         if isinstance(value, Address):
             value, investor = value.value, value.investor
+        name = self.names.get(value.lower())
+        if name:
+            return Markup('<span class="contract" title="{}">{}</span>').format(value, name)
         if self.live and investor:
             return Markup('<a class="address" href="/investor/{0}"><code>{0}</code></a>').format(value)
         return Markup('<code class="address">{}</code>').format(value)
@@ -119,6 +124,14 @@ class Links:
         return Markup('<a class="wdpa" href="{}" rel="noopener noreferrer">WDPA {}</a>').format(
             WDPA_PAGE.format(wdpa=int(wdpa_id)), int(wdpa_id)
         )
+
+
+def contract_names(system: Any) -> dict[str, str]:
+    """Names for the addresses of the deployment's contracts that show up as holders or counterparties."""
+    names = {system.pools.address.lower(): "the pools contract"}
+    if system.has_claims:
+        names[system.claims.address.lower()] = "the claims contract (retired tokens)"
+    return names
 
 
 def figure(value: Figure) -> Markup:

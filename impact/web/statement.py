@@ -27,14 +27,18 @@ class StatementInfo:
     registry: str  # the deployment's registry: which programme the statement is about
 
 
-def statement_html(view: TraceView, registry: str, explorer: str | None = None) -> str:
-    links = Links(live=False, explorer=explorer or EXPLORERS.get(view.freshness.chain_id))
+def statement_html(
+    view: TraceView, registry: str, explorer: str | None = None, names: dict[str, str] | None = None
+) -> str:
+    links = Links(live=False, explorer=explorer or EXPLORERS.get(view.freshness.chain_id), names=names or {})
     return render("investor.html", links, view=view, freshness=view.freshness, statement=StatementInfo(registry))
 
 
-def certificate_html(view: TraceView, registry: str, claims: str, explorer: str | None = None) -> str:
+def certificate_html(
+    view: TraceView, registry: str, claims: str, explorer: str | None = None, names: dict[str, str] | None = None
+) -> str:
     """A claim's certificate as one self-contained file (the claim page, standing alone)."""
-    links = Links(live=False, explorer=explorer or EXPLORERS.get(view.freshness.chain_id))
+    links = Links(live=False, explorer=explorer or EXPLORERS.get(view.freshness.chain_id), names=names or {})
     return render(
         "claim.html", links, view=view, freshness=view.freshness, claims=claims, statement=StatementInfo(registry)
     )

@@ -120,6 +120,9 @@ def test_a_claims_certificate_shows_what_it_financed_and_the_evidence_it_rests_o
     # The claim is on the pool's page and the claimant's, with a link to its certificate.
     tab.goto(f"{server.url}/pool/{world.claimed_pool}")
     assert page.locator("#claims a[href='/claim/1']").count() == 1
+    # The retired tokens' holder is named for what it is, with its address on hover.
+    keeper = page.locator("#holders span.contract", has_text="the claims contract (retired tokens)")
+    assert keeper.count() == 1 and keeper.get_attribute("title") == world.system.claims.address
     tab.goto(f"{server.url}/investor/{world.investors[0]}")
     assert page.locator("#claims tbody tr").count() == 1
     investor = trace_json("--investor", world.investors[0])
