@@ -22,7 +22,7 @@ def test_the_demo_runs_to_the_end_and_tells_the_new_story(capsys):
         "was voided by a reviewer for milestone 0 of pool 1: a new certification needs new evidence",
         f"pool 1 milestone 0: 1.8 ETH paid to {new_wallet}",
         "evidence verified: the 3 files hash to 0x",
-        "error: pool 2 can be failed (goal not reached) but nobody has failed it yet",
+        "error: pool 2 has not been failed yet, but it can be (goal not reached): run `impact pool fail --pool 2`",
         "VOIDED",
         "Exits (while a change affecting the pool was pending)",
         "pool 1: of 6 ETH paid, 1.2 ETH reached Xianju National Park through 1 certified milestone",
