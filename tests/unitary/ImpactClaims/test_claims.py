@@ -132,9 +132,14 @@ def test_only_the_pools_tokens_are_claimable(claims, rando):
         claims.onERC1155BatchReceived(rando, rando, [1], [1], claim_data(), {"from": rando})
 
 
-def test_an_unknown_claim_is_an_error_with_the_count(claims):
+def test_an_unknown_claim_is_an_error_with_the_count(claims, pools, complete_pool, alice):
     with brownie.reverts(error("ClaimsUnknownClaim", 1, 0)):
         claims.claim(1)
+    pools.safeTransferFrom(alice, claims, complete_pool, 1, claim_data(), {"from": alice})
+    assert claims.claim(1).dict()["tokens"] == 1
+    for unknown in (0, 2):  # claims count from 1
+        with brownie.reverts(error("ClaimsUnknownClaim", unknown, 1)):
+            claims.claim(unknown)
 
 
 def test_it_says_it_receives_erc1155_tokens(claims):
