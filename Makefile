@@ -14,7 +14,7 @@ export SOLCX_BINARY_PATH := $(CURDIR)/.solc-bin
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: install demo test test-anvil test-ganache lint format compile node clean bench bench-update \
-	slither invariants soak coverage postgresql bench-index
+	slither invariants soak coverage postgresql chromium bench-index bench-web
 
 install: node_modules/.installed $(SOLC_SHIM) $(VENV)/.installed
 
@@ -46,7 +46,7 @@ demo: install
 ## Lint and static analysis, the invariant fuzzing, then the whole test suite on Anvil, then on Ganache.
 test: lint slither invariants test-anvil test-ganache
 
-test-anvil: install postgresql
+test-anvil: install postgresql chromium
 	$(BIN)/brownie test tests/
 
 # The index's tests start a throwaway PostgreSQL server of their own: its server programs must be installed (as root
@@ -57,16 +57,24 @@ postgresql:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 		else echo "PostgreSQL's server programs are missing: apt-get install -y postgresql (as root)" >&2; exit 1; fi; }
 
+# The web pages' tests (tests/web) drive a headless Chromium through Playwright; Playwright's own browser download
+# cannot work offline, so they use Debian's (as root on Debian, this installs it; otherwise it says how).
+chromium:
+	@test -x /usr/bin/chromium || command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else echo "Chromium is missing: apt-get install -y chromium (as root)" >&2; exit 1; fi; }
+
 # On Ganache, everything that runs on Brownie's chain. Left out: the tests that start an Anvil of their own (the
 # live-network deploy, the deploy's simulation and stopped-midway tests, the oracle service's crash and outage tests,
-# the index), which would only repeat the Anvil run; the gas snapshot, which is taken on Anvil (gas is the contracts'
+# the index, the web pages), which would only repeat the Anvil run; the gas snapshot, which is taken on Anvil (gas is the contracts'
 # and the EVM's, not the node's); and the stateful property test, whose random walks take minutes on Anvil and several
 # times that on Ganache (the same invariants are fuzzed far harder by `make invariants`).
 test-ganache: install
 	$(BIN)/brownie test tests/ --network ganache-cli \
 		--ignore tests/cli/test_live_network.py --ignore tests/cli/test_deploy.py \
 		--ignore tests/integration/test_oracle_service.py \
-		--ignore tests/test_gas_snapshot.py --ignore tests/stateful --ignore tests/index
+		--ignore tests/test_gas_snapshot.py --ignore tests/stateful --ignore tests/index --ignore tests/web
 
 # Slither lives in a venv of its own: its pinned dependencies conflict with Brownie's.
 SLITHER_VENV := .venv-slither
@@ -115,6 +123,10 @@ bench-update: install
 ## The index's benchmark alone (trace from the index and directly, sync throughput on SQLite and PostgreSQL).
 bench-index: install postgresql
 	$(BIN)/python -m bench --index-only
+
+## The investor page's time alone: an investor with 50 events from a synced index (target ≤ 100 ms server-side).
+bench-web: install
+	$(BIN)/python -m bench --web-only
 
 ## A local Anvil on 127.0.0.1:8545 for trying the `impact` commands by hand (Ctrl-C stops it).
 node: install

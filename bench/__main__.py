@@ -5,6 +5,7 @@ gas snapshot check.
     python -m bench --update        ... and rewrite bench/gas-snapshot.json
     python -m bench --gas-only      skip the trace-speed part (bench/results.json keeps the last trace rows)
     python -m bench --index-only    only the index's benchmark (bench/results.json keeps every other row)
+    python -m bench --web-only      only the investor page's benchmark (bench/web_speed.py), likewise
 """
 
 from __future__ import annotations
@@ -103,14 +104,31 @@ def run_index_only() -> int:
     return 0
 
 
+def run_web_only() -> int:
+    from bench.web_speed import run as run_web_speed
+
+    rows = run_web_speed()
+    try:
+        report = json.loads(RESULTS.read_text())
+    except (OSError, ValueError):
+        report = {}
+    report |= {"web": rows, "web_date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine()}
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nresults written to {RESULTS}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--update", action="store_true", help="rewrite the gas snapshot")
     parser.add_argument("--gas-only", action="store_true", help="skip the trace-speed benchmark")
     parser.add_argument("--index-only", action="store_true", help="only the index benchmark (bench/index_speed.py)")
+    parser.add_argument("--web-only", action="store_true", help="only the investor page (bench/web_speed.py)")
     args = parser.parse_args(argv)
     if args.index_only:
         return run_index_only()
+    if args.web_only:
+        return run_web_only()
 
     # Step tracing changes no gas; it lets the node replay each transaction opcode by opcode for the breakdown.
     with LocalAnvil(["--steps-tracing"]) as node:
@@ -131,9 +149,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         from bench.index_speed import run as run_index_speed
         from bench.trace_speed import run as run_trace_speed
+        from bench.web_speed import run as run_web_speed
 
         trace_rows, trace_date = run_trace_speed(), now
         index_rows, index_date = run_index_speed(), now
+        web_rows, web_date = run_web_speed(), now
 
     report = {
         "date": now,
@@ -153,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     if args.gas_only:
         index_rows, index_date = previous("index")
-    report |= {"index": index_rows, "index_date": index_date}
+        web_rows, web_date = previous("web")
+    report |= {"index": index_rows, "index_date": index_date, "web": web_rows, "web_date": web_date}
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nresults written to {RESULTS}")
 

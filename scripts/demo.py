@@ -9,7 +9,8 @@ The story: the programme deploys with an Independent Reviewer; investors buy; th
 `governance pending` shows it, an investor exits during the delay, time passes and anyone executes it; the oracles
 certify a milestone by signatures, the reviewer voids it with reasons, and the oracles certify it again with new
 evidence; the challenge window passes and the tranche goes to the payee; a second pool misses its goal and is
-refunded; the traces show all of it.
+refunded; the traces show all of it; a claim of pool 1's impact is refused (not every milestone is final yet); and
+alice's impact statement is written, a self-contained page, and read live from `impact serve`.
 
 `make demo` does not use `brownie run`: Brownie imports a script by the parts of its absolute path
 (`home.jane.doe.project.scripts.demo`), which fails in any folder whose path has a dot in it.
@@ -322,6 +323,79 @@ def main() -> None:
     impact("trace", "--pool", "1", note="The site's view of pool 1, rebuilt from events")
     impact("trace", "--investor", carol, note="What carol's money did: she exited pool 1 and was refunded by pool 2")
     impact("trace", "--investor", alice, note="And what alice's money did, rebuilt from events alone")
+    impact(
+        "claim",
+        "make",
+        "--account",
+        "dev:4",
+        "--pool",
+        "1",
+        "--tokens",
+        "10",
+        "--for",
+        "Alice's tea company",
+        "--reason",
+        "Sustainability report 2027",
+        fails=True,
+        note="Claiming the impact (retiring the tokens) waits until every milestone is certified and final",
+    )
+
+    statement = workdir / f"statement-{alice}.html"
+    impact(
+        "statement",
+        "--investor",
+        alice,
+        "--out",
+        str(statement),
+        note="alice's impact statement: one self-contained page to keep, share or pin to IPFS",
+    )
+    url = serve_once(env, impact.node, f"/investor/{alice}")
+    print(f"The statement is {statement}: open it in any browser (file://{statement.resolve()}).")
+    print(f"The live pages answered at {url} while this chain ran. On a chain of your own (`make node`),")
+    print("`impact serve` serves them at http://127.0.0.1:8000/ (the sites, /investor/0x…, /pool/N, /site/N).")
+    if os.environ.get("IMPACT_DEMO_SERVE"):  # keep the chain and serve its pages until Ctrl-C
+        port = os.environ["IMPACT_DEMO_SERVE"]
+        print(f"serving the demo's pages at http://127.0.0.1:{port}/ until Ctrl-C", flush=True)
+        try:
+            subprocess.run(
+                [sys.executable, "-m", "impact", "serve", "--port", port, *impact.node], env=env, cwd=ROOT, check=False
+            )
+        except KeyboardInterrupt:
+            pass
+
+
+def serve_once(env: dict[str, str], node: list[str], path: str) -> str:
+    """Starts `impact serve` on a free port, reads one page as a browser would, stops it; the page's URL."""
+    import time
+    import urllib.request
+
+    from impact.chain.localnode import free_port
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "impact", "serve", "--port", str(port), *node],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}{path}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=10) as page:
+                    if page.status == 200 and b"What the money of" in page.read():
+                        return url
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    why = server.stderr.read() if server.stderr else ""
+                    raise SystemExit(f"impact serve did not answer: {why}") from None
+                time.sleep(0.1)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def standalone() -> None:

@@ -18,7 +18,11 @@ from typing import Any
 
 from impact.chain.errors import UserError
 
-CONTRACT_NAMES = ("SiteRegistry", "ImpactPools", "MilestoneCertifier")
+CONTRACT_NAMES = ("SiteRegistry", "ImpactPools", "MilestoneCertifier")  # every deployment has these three
+# Impact claims (retirement): deployed by `impact deploy` since claims exist; a record made before has none, and
+# everything but claiming still works with it.
+CLAIMS = "ImpactClaims"
+INDEXED_NAMES = (*CONTRACT_NAMES, CLAIMS)
 DEPLOYMENTS_VAR = "IMPACT_DEPLOYMENTS"
 SCHEMA = "impact.deployment/2"
 # Chain ids of local development nodes: Anvil and Hardhat (31337), Ganache (1337).
@@ -49,6 +53,14 @@ class Deployment:
 
     def address(self, name: str) -> str:
         return self.contracts[name].address
+
+    def has(self, name: str) -> bool:
+        return name in self.contracts
+
+    @property
+    def indexed(self) -> tuple[str, ...]:
+        """The contracts of this deployment whose events the index keeps, in the order they were deployed."""
+        return tuple(name for name in INDEXED_NAMES if name in self.contracts)
 
     def to_json(self) -> dict[str, Any]:
         return {"schema": SCHEMA, **asdict(self)}

@@ -354,6 +354,33 @@ SENTENCES: dict[str, Callable[[Args], str]] = {
     "RegistrySameBeneficiary": lambda a: (
         f"{_addr(a['beneficiary'])} already receives the tranches of site {a['siteId']}"
     ),
+    # --- ImpactClaims: claiming (retiring) impact tokens ---
+    "ClaimsNotImpactToken": lambda a: (
+        f"only the impact tokens of this deployment's pools can be claimed, not tokens of {_addr(a['token'])}"
+    ),
+    "ClaimsBatchNotAccepted": lambda a: (
+        f"a claim is about one pool: send one pool's tokens at a time, not a batch of {a['ids']}"
+    ),
+    "ClaimsZeroTokens": lambda a: f"claiming 0 tokens of pool {a['poolId']} claims nothing: give how many",
+    "ClaimsMalformedData": lambda a: (
+        f"the claim's data ({a['length']} bytes) is not abi.encode(string beneficiary, string reason): "
+        "`impact claim make` writes it"
+    ),
+    "ClaimsEmptyBeneficiary": lambda a: f"a claim of pool {a['poolId']}'s impact needs a beneficiary: say for whom",
+    "ClaimsTextTooLong": lambda a: (
+        f"the beneficiary ({a['beneficiaryLength']} bytes) and the reason ({a['reasonLength']} bytes) may be "
+        f"{a['maxLength']} bytes each at most"
+    ),
+    "ClaimsPoolFailed": lambda a: (
+        f"pool {a['poolId']} failed ({_failure(a['reason'])}): its tokens are refundable "
+        f"(`impact refund --pool {a['poolId']}`), not claimable"
+    ),
+    "ClaimsPoolNotComplete": lambda a: (
+        f"pool {a['poolId']} is not complete: {a['finalized']} of its {_n(a['milestones'], 'milestone')} "
+        f"{'is' if a['finalized'] == 1 else 'are'} certified and final; its impact can be claimed once all are "
+        "(so that nothing claimed can still be refunded or voided)"
+    ),
+    "ClaimsUnknownClaim": lambda a: f"there is no claim {a['claimId']} (there are {a['claimCount']})",
 }
 
 # Solidity's built-in Panic(uint256) codes.

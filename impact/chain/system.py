@@ -41,6 +41,21 @@ class System:
     def certifier(self) -> Any:
         return self._contract("MilestoneCertifier")
 
+    @property
+    def has_claims(self) -> bool:
+        return self.deployment.has(deployments.CLAIMS)
+
+    @cached_property
+    def claims(self) -> Any:
+        """Where impact tokens are claimed (retired); a deployment recorded before claims existed has none."""
+        if not self.has_claims:
+            raise UserError(
+                "this deployment has no ImpactClaims contract (it was deployed before claims existed): deploy again "
+                "with `impact deploy` to claim impact",
+                "no-claims",
+            )
+        return self._contract(deployments.CLAIMS)
+
     def erc20(self, address: str) -> Any:
         return self.w3.eth.contract(address=Web3.to_checksum_address(address), abi=abi("MockStablecoin"))
 

@@ -211,11 +211,11 @@ def trace_source(ctx: Any, progress: bool) -> Iterator[LogSource]:
 
 def unconfirmed_note(source: LogSource, result: Any, confirmations: int) -> str | None:
     """A sentence naming the blocks of this trace that the index had not yet seen `confirmations` deep."""
-    from impact.index.source import IndexSource
+    from impact.index.source import IndexSource, blocks_of
 
     if not isinstance(source, IndexSource):
         return None
-    blocks = source.unconfirmed(_blocks(asdict(result)))
+    blocks = source.unconfirmed(blocks_of(asdict(result)))
     if not blocks:
         return None
     listed = ", ".join(f"{b:,}" for b in blocks[:5]) + ("…" if len(blocks) > 5 else "")
@@ -223,14 +223,3 @@ def unconfirmed_note(source: LogSource, result: Any, confirmations: int) -> str 
         f"note: block{'s' if len(blocks) > 1 else ''} {listed} of this trace {'were' if len(blocks) > 1 else 'was'} "
         f"fewer than {confirmations} blocks deep when indexed and may still change"
     )
-
-
-def _blocks(value: Any) -> set[int]:
-    if isinstance(value, dict):
-        found = {value["block"]} if isinstance(value.get("block"), int) else set()
-        for v in value.values():
-            found |= _blocks(v)
-        return found
-    if isinstance(value, list):
-        return set().union(*(_blocks(v) for v in value)) if value else set()
-    return set()

@@ -561,26 +561,25 @@ def cmd_refund(ctx: Context) -> None:
 
 def cmd_trace(ctx: Context) -> None:
     import json
-    from dataclasses import asdict
 
     from impact.chain.accounts import parse_address
     from impact.cli.index import trace_source, unconfirmed_note
     from impact.trace import report as trace_report
-    from impact.trace.tracer import Tracer
+    from impact.trace.tracer import Tracer, document
 
     a = ctx.args
     with trace_source(ctx, progress=not a.json and sys.stderr.isatty()) as source:
         tracer = Tracer(ctx.system, source)
         if a.investor:
-            kind, result = "investor", tracer.investor(parse_address(a.investor, "investor address"))
+            result: Any = tracer.investor(parse_address(a.investor, "investor address"))
             render: Callable[[Any], str] = trace_report.investor
         elif a.pool is not None:
-            kind, result, render = "pool", tracer.pool(a.pool), trace_report.pool
+            result, render = tracer.pool(a.pool), trace_report.pool
         else:
-            kind, result, render = "lot", tracer.lot(_tx_hash(a.token_lot)), trace_report.lot
+            result, render = tracer.lot(_tx_hash(a.token_lot)), trace_report.lot
         note = unconfirmed_note(source, result, a.confirmations)
     if a.json:  # the trace's own schema (version 1): the dataclasses as they are, plus its name
-        print(json.dumps({"schema": f"impact.trace.{kind}/1", **asdict(result)}, indent=2, default=str))
+        print(json.dumps(document(result), indent=2, default=str))
     else:
         print(render(result))
     if note:
@@ -1032,6 +1031,11 @@ def build_parser() -> argparse.ArgumentParser:
     groups = {"site": site, "pool": pool, "oracle": oracle}
     governance_commands.register(command, commands, groups)
     escrow_commands.register(command, commands, groups)
+
+    # What investors look at: the web pages and the statement (impact.cli.web; the web modules load lazily).
+    from impact.cli import web as web_commands
+
+    web_commands.register(command, commands, READ, SEND)
     return parser
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from impact.chain.deployments import CONTRACT_NAMES, Deployment
+from impact.chain.deployments import INDEXED_NAMES, Deployment
 from impact.index import schema
 from impact.index.schema import BLOCKS, LOGS, META, SYNC_STATE, TOKEN_TRANSFERS, EventTable, Table
 from impact.index.store import SQLiteStore, Store, StoreError
@@ -53,9 +53,11 @@ class EventIndex:
         self.deployment = deployment
         self.w3 = w3
         self.notify = notify
-        self.tables = schema.event_tables(CONTRACT_NAMES)
-        self.contract_of = {deployment.address(name).lower(): name for name in CONTRACT_NAMES}
-        self.start = min(deployment.contracts[name].block for name in CONTRACT_NAMES)
+        # Every ABI's tables, whichever contracts this deployment has: the layout (and its fingerprint) is the
+        # program's, and a deployment made before the claims contract simply has no rows in its tables.
+        self.tables = schema.event_tables(INDEXED_NAMES)
+        self.contract_of = {deployment.address(name).lower(): name for name in deployment.indexed}
+        self.start = min(deployment.contracts[name].block for name in deployment.indexed)
         self._by_topic = {(t.contract, t.codec.topic0): t for t in self.tables}
         self._insert_sql = {t.name: _insert(t) for t in (*self.tables, LOGS, BLOCKS, TOKEN_TRANSFERS)}
 
@@ -71,7 +73,7 @@ class EventIndex:
         """What says which deployment an index belongs to."""
         return {
             "chain_id": str(self.deployment.chain_id),
-            **{name: self.deployment.address(name).lower() for name in CONTRACT_NAMES},
+            **{name: self.deployment.address(name).lower() for name in self.deployment.indexed},
             "start_block": str(self.start),
         }
 
@@ -124,7 +126,7 @@ class EventIndex:
         return dict(self.store.query('SELECT "key", "value" FROM "meta"'))
 
     def _create(self) -> None:
-        tables = schema.all_tables(CONTRACT_NAMES)
+        tables = schema.all_tables(INDEXED_NAMES)
         for table in tables:
             for statement in _ddl(self.store, table):
                 self.store.execute(statement)
@@ -143,7 +145,7 @@ class EventIndex:
         )
 
     def _drop(self, names: Iterable[str]) -> None:
-        for name in sorted(set(names) | {t.name for t in schema.all_tables(CONTRACT_NAMES)}):
+        for name in sorted(set(names) | {t.name for t in schema.all_tables(INDEXED_NAMES)}):
             self.store.execute(f'DROP TABLE IF EXISTS "{name}"')
 
     def rebuild(self) -> None:
@@ -328,7 +330,7 @@ class EventIndex:
         """A hash of every table's rows, as Python values: equal for two indexes of the same chain, whichever the
         database and however their syncs were cut into chunks, interrupted or rolled back."""
         digests = {}
-        for table in schema.all_tables(CONTRACT_NAMES):
+        for table in schema.all_tables(INDEXED_NAMES):
             h = hashlib.sha256()
             for row in self.rows(table):
                 h.update(json.dumps(list(row.values()), default=str).encode() + b"\n")

@@ -22,14 +22,19 @@ from functools import cache
 from typing import Any
 
 from impact.chain.artifacts import abi
-from impact.chain.deployments import CONTRACT_NAMES
+from impact.chain.deployments import INDEXED_NAMES
 from impact.index.decode import EventCodec
 
 # The layout of the fixed tables and of the event tables made from an ABI. Bump it when either changes: an index of
 # another version is rebuilt, never read.
 SCHEMA_VERSION = 1
 FORMAT = "impact-index"
-PREFIX = {"SiteRegistry": "registry", "ImpactPools": "pools", "MilestoneCertifier": "certifier"}
+PREFIX = {
+    "SiteRegistry": "registry",
+    "ImpactPools": "pools",
+    "MilestoneCertifier": "certifier",
+    "ImpactClaims": "claims",
+}
 POSITION = ("block_number", "log_index", "tx_hash")
 ERC1155_SINGLE = "TransferSingle(address,address,address,uint256,uint256)"
 ERC1155_BATCH = "TransferBatch(address,address,address,uint256[],uint256[])"
@@ -141,7 +146,7 @@ FIXED = (META, SYNC_STATE, BLOCKS, LOGS, TOKEN_TRANSFERS)
 
 
 @cache
-def event_tables(contracts: tuple[str, ...] = CONTRACT_NAMES) -> tuple[EventTable, ...]:
+def event_tables(contracts: tuple[str, ...] = INDEXED_NAMES) -> tuple[EventTable, ...]:
     """One table per non-anonymous event of each contract's ABI."""
     tables = []
     for contract in contracts:
@@ -183,11 +188,11 @@ def signature(item: dict[str, Any]) -> str:
     return f"{item['name']}({inputs})"
 
 
-def all_tables(contracts: tuple[str, ...] = CONTRACT_NAMES) -> tuple[Table, ...]:
+def all_tables(contracts: tuple[str, ...] = INDEXED_NAMES) -> tuple[Table, ...]:
     return FIXED + event_tables(contracts)
 
 
-def fingerprint(contracts: tuple[str, ...] = CONTRACT_NAMES) -> str:
+def fingerprint(contracts: tuple[str, ...] = INDEXED_NAMES) -> str:
     """What the index's layout depends on: the schema version and every event signature of the ABIs."""
     described = [SCHEMA_VERSION] + [[t.contract, t.signature, t.name] for t in event_tables(contracts)]
     return hashlib.sha256(json.dumps(described).encode()).hexdigest()[:16]

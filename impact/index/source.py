@@ -109,3 +109,15 @@ def _log(row: tuple[Any, ...]) -> dict[str, Any]:
         "logIndex": int(log_index),
         "removed": False,
     }
+
+
+def blocks_of(value: Any) -> set[int]:
+    """Every block number a trace (as `asdict` or its JSON document) names: the values of its `block` keys."""
+    if isinstance(value, dict):
+        found = {value["block"]} if isinstance(value.get("block"), int) else set()
+        for v in value.values():
+            found |= blocks_of(v)
+        return found
+    if isinstance(value, list):
+        return set().union(*(blocks_of(v) for v in value)) if value else set()
+    return set()

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from impact.chain.deployments import LOCAL_CHAIN_IDS, Deployed, Deployment, code_hash, genesis_hash
+from impact.chain.deployments import CLAIMS, LOCAL_CHAIN_IDS, Deployed, Deployment, code_hash, genesis_hash
 from impact.chain.errors import UserError
 from impact.chain.tx import Sender
 
@@ -117,7 +117,8 @@ def deploy_all(
     local: bool | None = None,
     progress: Callable[[str, Deployed], None] | None = None,
 ) -> Deployment:
-    """Deploys the three contracts from `sender` (who needs no role afterwards), wired to each other.
+    """Deploys the three contracts from `sender` (who needs no role afterwards), wired to each other, and the
+    claims contract that retires the pools' tokens (it holds no role and needs none).
 
     `local` keys the record by the chain's genesis block (default: whether the chain id is a local node's).
     `progress` is called after each contract is deployed."""
@@ -138,6 +139,8 @@ def deploy_all(
     ]
     if mock_usdc:
         steps.append(_Step("MockStablecoin", ("Sample USD (mock)", "USDC", 6), usdc))
+    # The claims contract last, so that the other addresses stay where they always were for a given deployer.
+    steps.append(_Step(CLAIMS, (pools,), contract_address(sender.address, nonce + len(steps))))
 
     gas = sum(sender.simulate_deploy(s.name, *s.args) if s.simulate else CERTIFIER_GAS for s in steps)
     cost = gas * sender.max_fee()

@@ -46,6 +46,8 @@ POOL_EVENTS = (
     "Exited",
 )
 CERTIFIER_EVENTS = ("OracleAttested", "CertifiedBySignatures", "AttestationsFinalized")
+# Impact claims (retirement), indexed by pool id first too: they come in the same request as the pool's events.
+CLAIM_EVENTS = ("ImpactClaimed",)
 # The events a milestone's story shows with a time; with the pool's opening (its clock starts) and its burns (the
 # tokens live when a milestone became final).
 MILESTONE_EVENTS = (
@@ -59,6 +61,7 @@ MILESTONE_EVENTS = (
     "PoolOpened",
     "Exited",
     "Refunded",
+    "ImpactClaimed",
 )
 TRANSFER_EVENTS = ("TransferSingle", "TransferBatch")
 # Contract-wide history, indexed by nothing a trace knows in advance: the delayed changes of the registry and the
@@ -110,6 +113,7 @@ class Attestation:
     tx: str
     time: str
     how: str  # "on chain" or "signature relayed by 0x…"
+    block: int | None = None
 
 
 @dataclass
@@ -159,6 +163,7 @@ class MilestoneStory:
     attestations: list[Attestation] = field(default_factory=list)
     voided: list[Void] = field(default_factory=list)
     release: Release | None = None
+    certified_block: int | None = None
 
 
 @dataclass
@@ -199,6 +204,38 @@ class ChangeStory:
     settled_by: str | None = None
     settled_tx: str | None = None
     settled_time: str | None = None
+    scheduled_block: int | None = None
+    settled_block: int | None = None
+
+
+@dataclass
+class ClaimedMilestone:
+    """A milestone a claim rests on: its criterion and the evidence the claim's event names."""
+
+    milestone_id: int
+    standard_ref: str
+    evidence_hash: str
+    evidence_uri: str | None
+    certified_tx: str | None
+
+
+@dataclass
+class Claim:
+    """Tokens claimed (retired) for a beneficiary: they can never move again (contracts/ImpactClaims.sol)."""
+
+    claim_id: int
+    pool_id: int
+    site: str
+    claimant: str  # whose tokens were retired
+    operator: str  # who sent them (the claimant, or an operator it approved)
+    beneficiary: str
+    reason: str
+    tokens: int
+    financed: Money  # tokens x price: every milestone was final, so all of it was earned by the site
+    milestones: list[ClaimedMilestone]
+    tx: str
+    block: int
+    time: str
 
 
 @dataclass
@@ -218,6 +255,7 @@ class PoolAccount:
     paused_time: int  # seconds paused since the pool opened: every time of the pool is that much later
     exit_open: bool  # a change affecting the pool is pending and the pool has not failed
     pending_changes: list[ChangeStory] = field(default_factory=list)
+    claimed_tokens: int = 0  # tokens retired by claims: they count in the supply and can never move again
 
 
 @dataclass
@@ -234,6 +272,7 @@ class InvestorPool:
     exited: Money
     exit_open: bool
     changes: list[ChangeStory] = field(default_factory=list)  # every change affecting the pool since it opened
+    claimed_tokens: int = 0  # of this investor's tokens, how many they claimed (retired)
 
 
 @dataclass
@@ -246,6 +285,7 @@ class InvestorTrace:
     refunds: list[Refund]
     pools: list[InvestorPool]
     exits: list[Exit] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)  # the impact they claimed
 
 
 @dataclass
@@ -267,6 +307,7 @@ class PoolTrace:
     milestones: list[MilestoneStory]
     changes: list[ChangeStory] = field(default_factory=list)  # every change affecting the pool since it opened
     exits: list[Exit] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
 
 
 @dataclass
@@ -348,16 +389,24 @@ class Tracer:
 
         stories: list[MilestoneStory] = []
         pools: list[InvestorPool] = []
+        claims: list[Claim] = []
         for pool_id in pool_ids:
             pool = context[pool_id]
             book = self._book(pool)
             pool_stories = self._milestone_stories(pool_id, pool, book, holder=investor, holder_transfers=transfers)
             stories.extend(pool_stories)
+            mine = [c for c in self._claims(pool, pool_stories) if c.claimant == investor]
+            claims.extend(mine)
             pools.append(
                 self._investor_pool(
                     pool_id, pool, book, investor, purchases, refunds, exits, holdings[pool_id], pool_stories, transfers
                 )
             )
+            pools[-1].claimed_tokens = sum(c.tokens for c in mine)
+            if mine:
+                pools[-1].summary += f"; {sum(c.tokens for c in mine)} of its tokens were claimed (retired) for " + (
+                    ", ".join(sorted({c.beneficiary for c in mine}))
+                )
         return InvestorTrace(
             investor=investor,
             purchases=purchases,
@@ -367,6 +416,7 @@ class Tracer:
             refunds=[self._refund(e, context) for e in _by_position(refunds)],
             pools=pools,
             exits=[self._exit(e, context) for e in _by_position(exits)],
+            claims=sorted(claims, key=lambda c: c.claim_id),
         )
 
     # -- pool -----------------------------------------------------------------------------------------------
@@ -378,12 +428,17 @@ class Tracer:
         self._fetch_times(_story_blocks(pool) + [e.block for e in history] + [self.end])
         book = self._book(pool)
         holders = self._holders(pool_id, pool, book)
+        stories = self._milestone_stories(pool_id, pool, book)
+        claims = self._claims(pool, stories)
+        account = self._account(pool_id, pool, book)
+        account.claimed_tokens = sum(c.tokens for c in claims)
         return PoolTrace(
-            account=self._account(pool_id, pool, book),
+            account=account,
             holders=holders,
-            milestones=self._milestone_stories(pool_id, pool, book),
+            milestones=stories,
             changes=book.changes,
             exits=[self._exit(e, {pool_id: pool}) for e in pool["Exited"]],
+            claims=claims,
         )
 
     # -- token lot ------------------------------------------------------------------------------------------
@@ -457,9 +512,12 @@ class Tracer:
             Source("ImpactPools", self.system.pools.address, POOL_EVENTS),
             Source("MilestoneCertifier", self.system.certifier.address, CERTIFIER_EVENTS),
         ]
+        if self.system.has_claims:  # a deployment recorded before claims existed has no claims contract
+            sources.append(Source("ImpactClaims", self.system.claims.address, CLAIM_EVENTS))
         fetched = self.fetch.events_of(sources, [ids], self.start, self.end)
         grouped: dict[str, dict[int, list[Event]]] = {
-            name: _group([e for e in fetched if e.name == name]) for name in POOL_EVENTS + CERTIFIER_EVENTS
+            name: _group([e for e in fetched if e.name == name])
+            for name in POOL_EVENTS + CERTIFIER_EVENTS + CLAIM_EVENTS
         }
         opened: dict[int, Event] = {}
         for pool_id in pool_ids:
@@ -587,7 +645,9 @@ class Tracer:
         attested = defaultdict(list)
         for e in pool["OracleAttested"]:
             attested[e.args["milestoneId"]].append(
-                Attestation(e.args["oracle"], _hex(e.args["evidenceHash"]), e.tx, self._time(e.block), "on chain")
+                Attestation(
+                    e.args["oracle"], _hex(e.args["evidenceHash"]), e.tx, self._time(e.block), "on chain", e.block
+                )
             )
         for e in pool["CertifiedBySignatures"]:
             for signer in e.args["signers"]:
@@ -598,6 +658,7 @@ class Tracer:
                         e.tx,
                         self._time(e.block),
                         f"signature relayed by {e.args['relayer']}",
+                        e.block,
                     )
                 )
         voids = defaultdict(list)
@@ -631,6 +692,7 @@ class Tracer:
                 c = certified
                 story.evidence_hash, story.evidence_uri = _hex(c.args["evidenceHash"]), c.args["evidenceURI"]
                 story.certified_tx, story.certified_time = c.tx, self._time(c.block)
+                story.certified_block = c.block
                 story.payee = c.args["payee"]
                 story.challenge_ends_at_unix = book.ends_at[k]
                 story.challenge_ends_at = format_time(book.ends_at[k])
@@ -654,6 +716,41 @@ class Tracer:
                     story.release.withdrawn_tx = withdrawn[k].tx
             stories.append(story)
         return stories
+
+    def _claims(self, pool: dict[str, Any], stories: list[MilestoneStory]) -> list[Claim]:
+        """The pool's claims, each with the milestones (criterion, evidence) its event says it rests on."""
+        claims = []
+        for e in pool["ImpactClaimed"]:
+            milestones = []
+            for k, evidence in enumerate(e.args["evidenceHashes"]):
+                story = stories[k] if k < len(stories) else None
+                milestones.append(
+                    ClaimedMilestone(
+                        k,
+                        story.standard_ref if story else "",
+                        _hex(evidence),
+                        story.evidence_uri if story and story.evidence_hash == _hex(evidence) else None,
+                        story.certified_tx if story and story.evidence_hash == _hex(evidence) else None,
+                    )
+                )
+            claims.append(
+                Claim(
+                    e.args["claimId"],
+                    e.args["poolId"],
+                    pool["site"],
+                    e.args["claimant"],
+                    e.args["operator"],
+                    e.args["beneficiary"],
+                    e.args["reason"],
+                    e.args["tokens"],
+                    self._money(pool, e.args["tokens"] * pool["params"]["price"]),
+                    milestones,
+                    e.tx,
+                    e.block,
+                    self._time(e.block),
+                )
+            )
+        return claims
 
     def _before_final(self, book: _Book, k: int, block: int, log_index: int) -> bool:
         """Whether something at (block, log_index) happened before milestone k's certification became final: before
@@ -896,11 +993,13 @@ def _changes_affecting(tracer: Tracer, site_id: int, opened: tuple[int, int]) ->
             format_time(change.executable_at),
             change.executable_at,
             "pending",
+            scheduled_block=e.block,
         )
         if end is not None:
             story.state = "executed" if end.name == "ChangeExecuted" else "cancelled"
             story.settled_by = end.args["executedBy" if end.name == "ChangeExecuted" else "cancelledBy"]
             story.settled_tx, story.settled_time = end.tx, tracer._time(end.block)
+            story.settled_block = end.block
         stories.append(story)
     return stories
 
@@ -1062,3 +1161,18 @@ def _follow_lot(
                 redeemed += moved
     held = {holder: sum(t for is_lot, t in queue if is_lot) for holder, queue in queues.items()}
     return steps, held, redeemed
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# The trace as a JSON document
+# ------------------------------------------------------------------------------------------------------------------
+
+KINDS = {InvestorTrace: "investor", PoolTrace: "pool", LotTrace: "lot"}
+
+
+def document(result: InvestorTrace | PoolTrace | LotTrace) -> dict[str, Any]:
+    """The trace's JSON document (version 1, docs/formats.md): its records as they are, plus its `schema`. What
+    `impact trace --json` prints, what `impact serve` offers for download, and what its pages are drawn from."""
+    from dataclasses import asdict
+
+    return {"schema": f"impact.trace.{KINDS[type(result)]}/1", **asdict(result)}

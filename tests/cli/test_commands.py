@@ -26,7 +26,7 @@ def eth_pool(impact, deployed) -> int:
 
 def test_deploy_records_addresses_blocks_and_transactions_per_chain(impact, deployed):
     assert deployed["chain_id"] == chain.id
-    assert set(deployed["contracts"]) == {"SiteRegistry", "ImpactPools", "MilestoneCertifier"}
+    assert set(deployed["contracts"]) == {"SiteRegistry", "ImpactPools", "MilestoneCertifier", "ImpactClaims"}
     for item in deployed["contracts"].values():
         assert web3.eth.get_code(item["address"]) != b""
         receipt = web3.eth.get_transaction_receipt(item["tx"])

@@ -58,7 +58,7 @@ def test_read_only_commands_offer_no_sending_options_and_sending_ones_do():
         # The index's --confirmations is not the sending one: it says how deep a block must be to count as final.
         if "--confirmations" in offered[path]:
             (depth,) = [a for a in COMMANDS[path]._actions if "--confirmations" in a.option_strings]
-            assert path[0] in ("index", "trace") and "deep" in depth.help, path
+            assert path[0] in ("index", "trace", "serve", "statement", "claim") and "deep" in depth.help, path
     for path in (("buy",), ("deploy",), ("pool", "fail"), ("oracle", "submit"), ("site", "register")):
         assert SENDING_OPTIONS <= offered[path], path
     assert "--account" in offered[("oracle", "sign")] and "--yes" not in offered[("oracle", "sign")]

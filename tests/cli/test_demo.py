@@ -26,6 +26,9 @@ def test_the_demo_runs_to_the_end_and_tells_the_new_story(capsys):
         "VOIDED",
         "Exits (while a change affecting the pool was pending)",
         "pool 1: of 6 ETH paid, 1.2 ETH reached Xianju National Park through 1 certified milestone",
+        "error: pool 1 is not complete: 1 of its 3 milestones is certified and final",
+        f"statement of {accounts[4].address} at block ",
+        "The live pages answered at http://127.0.0.1:",
     ):
         assert expected in out, expected
     assert out.count("certified pool 1 milestone 0 with 2 signatures") == 2

@@ -73,9 +73,11 @@ def test_a_deploy_that_stops_midway_names_what_it_deployed(node):
 def test_a_complete_deploy_is_where_it_was_planned(node):
     w3, sender = node
     deployment = deploy_all(sender, "test", w3.eth.accounts[1:4], 2, mock_usdc=True)
-    planned = [get_create_address(sender.address, n) for n in (0, 1, 2, 3)]
+    planned = [get_create_address(sender.address, n) for n in (0, 1, 2, 3, 4)]
     actual = [deployment.address(n) for n in ("SiteRegistry", "ImpactPools", "MilestoneCertifier")]
-    assert actual + [deployment.assets["USDC"]] == planned
+    assert actual + [deployment.assets["USDC"], deployment.address("ImpactClaims")] == planned
     assert deployment.local and deployment.genesis_hash == "0x" + bytes(w3.eth.get_block(0)["hash"]).hex()
     pools = w3.eth.contract(address=deployment.address("ImpactPools"), abi=abi("ImpactPools"))
     assert pools.functions.certifier().call() == planned[2]  # the one certifier, fixed at construction
+    claims = w3.eth.contract(address=deployment.address("ImpactClaims"), abi=abi("ImpactClaims"))
+    assert claims.functions.pools().call() == planned[1]  # it takes the tokens of these pools only

@@ -14,7 +14,7 @@ from web3._utils.events import get_event_data
 from web3.datastructures import AttributeDict
 
 from impact.chain.artifacts import abi
-from impact.chain.deployments import CONTRACT_NAMES
+from impact.chain.deployments import INDEXED_NAMES as CONTRACT_NAMES
 from impact.index import schema
 from impact.index.decode import EventCodec
 

@@ -8,7 +8,6 @@ histories can simply skip it.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from web3 import HTTPProvider, Web3
 
 from impact.chain.accounts import Signer
 from impact.chain.artifacts import abi
+from impact.chain.deployments import path_for
 from impact.chain.encoding import to_bytes32
 from impact.chain.errors import UserError
 from impact.chain.system import ETH, System
@@ -90,18 +90,26 @@ class World:
     def save(self, folder: Path) -> Path:
         """The deployments file `impact` reads, in `folder`."""
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{self.deployment.chain_id}.json"
-        path.write_text(json.dumps(asdict(self.deployment), indent=2) + "\n")
+        # Named as `impact` looks for it: a local chain's record is keyed by its genesis block too.
+        name = path_for(self.deployment.chain_id, self.deployment.genesis_hash, self.deployment.local).name
+        path = folder / name
+        path.write_text(json.dumps(self.deployment.to_json(), indent=2) + "\n")
         return path
 
     # -- actions -------------------------------------------------------------------------------------------
 
     def open_pool(
-        self, goal: int = 10, cap: int = 100, milestones: int = 2, challenge_window: int = 0, sale_days: int = 30
+        self,
+        goal: int = 10,
+        cap: int = 100,
+        milestones: int = 2,
+        challenge_window: int = 0,
+        sale_days: int = 30,
+        site_id: int = 1,
     ) -> int:
         now = self.now()
         values = {
-            "siteId": 1,
+            "siteId": site_id,
             "asset": ETH,
             "price": PRICE,
             "goalTokens": goal,
@@ -133,18 +141,18 @@ class World:
     def batch_transfer(self, who: str, to: str, ids: list[int], values: list[int]) -> bool:
         return self.attempt(who, self.pools.functions.safeBatchTransferFrom(who, to, ids, values, b""))
 
-    def certify(self, pool_id: int, milestone_id: int) -> bool:
+    def certify(self, pool_id: int, milestone_id: int, uri: str | None = None) -> bool:
         """Two oracles attest the same new evidence: the second certifies."""
         self._evidence += 1
         evidence = _bytes32(f"evidence {self._evidence}")
         for oracle in self.oracles[:2]:
-            fn = self.certifier.functions.attest(pool_id, milestone_id, evidence, f"ipfs://e{self._evidence}")
+            fn = self.certifier.functions.attest(pool_id, milestone_id, evidence, uri or f"ipfs://e{self._evidence}")
             if not self.attempt(oracle, fn):
                 return False
         return True
 
-    def void(self, pool_id: int, milestone_id: int) -> bool:
-        fn = self.certifier.functions.voidCertification(pool_id, milestone_id, _bytes32("reasons"), "ipfs://why")
+    def void(self, pool_id: int, milestone_id: int, uri: str = "ipfs://why") -> bool:
+        fn = self.certifier.functions.voidCertification(pool_id, milestone_id, _bytes32("reasons"), uri)
         return self.attempt(self.reviewer, fn)
 
     def release(self, pool_id: int, milestone_id: int) -> bool:
