@@ -19,6 +19,8 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
+from impact.cli.argtypes import whole
+
 # The database and web3 modules are imported by the commands, not when the parser is built: `impact --help` must
 # stay quick.
 if TYPE_CHECKING:
@@ -149,10 +151,11 @@ def register(command: Callable[..., argparse.ArgumentParser], commands: Any, rea
 def add_confirmations_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--confirmations",
-        type=_at_least_one,
+        type=whole(0),
         default=2,
         metavar="N",
-        help="blocks at least this deep count as final; newer ones are marked unconfirmed (default: 2)",
+        help="blocks at least this deep count as final; newer ones are marked unconfirmed (default: 2; 0: every "
+        "block counts as final at once)",
     )
 
 
@@ -165,14 +168,7 @@ def add_db_option(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _at_least_one(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
+_at_least_one = whole(1)
 
 
 # ------------------------------------------------------------------------------------------------------------------
