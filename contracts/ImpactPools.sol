@@ -65,7 +65,6 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         uint32 siteId;
         // slot 2: certification, release, refunds and exits
         uint64 goalTokens;
-        uint64 refundedTokens;
         uint64 exitedTokens;
         uint8 certifiedCount;
         uint8 finalizedCount;
@@ -74,8 +73,12 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         uint160 exitedAmount;
         uint32 challengeWindow;
         uint40 pausedAtOpen;
-        // slot 4: written only by an exit while the sale is open, read only once a pool has exits
+        // slot 4: `tokensExitedInSale` is written only by an exit while the sale is open and read only once a pool
+        // has exits; the other two are written by `fail` and refunds and read only once the pool has failed, so
+        // that a refund reads this slot and slot 0 and nothing else of the pool
         uint64 tokensExitedInSale;
+        uint64 refundedTokens;
+        uint96 refundPerToken;
     }
 
     struct Milestone {
@@ -275,6 +278,12 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         reason = _failureDue(poolId, p);
         if (reason == FailureReason.None) revert PoolsCannotFail(poolId);
         p.failure = reason;
+        // The refund per token is frozen here, once, so that each refund reads one slot for it and the count. It
+        // cannot change later: `_finalize` above made every certified milestone final (a pool with an open window
+        // cannot fail), a failed pool cannot be certified (`_checkCertifiable`) nor exited, no window is open to
+        // void, and the price never changes. It is at most the price (< 2^96) and above zero (the last milestone is
+        // not certified, so its share is unearned).
+        p.refundPerToken = uint96(_unearnedPerToken(poolId, p, p.finalizedCount));
         emit PoolFailed(poolId, reason);
     }
 
@@ -283,8 +292,9 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         Pool storage p = _existingPool(poolId);
         if (p.failure == FailureReason.None) revert PoolsNotFailed(poolId);
         _requireBalance(poolId, tokens);
-        // Every milestone certified before the failure was final (a pool cannot fail while a window is open).
-        amount = tokens * _unearnedPerToken(poolId, p, p.finalizedCount);
+        // Every milestone certified before the failure was final (a pool cannot fail while a window is open); the
+        // price less what they earned of each token was frozen by `fail`.
+        amount = tokens * p.refundPerToken;
         if (amount == 0) revert PoolsNothingToRefund(poolId, tokens);
 
         // tokens <= balance <= supply <= 2^64: the narrowing cannot truncate.
@@ -449,7 +459,8 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         info.exitOpen = p.failure == FailureReason.None && _pendingChangesAffecting(p) != 0;
         info.raised = _raised(p);
         info.released = _released(poolId, p);
-        info.refunded = p.refundedTokens * _unearnedPerToken(poolId, p, p.finalizedCount);
+        // Both are zero until the pool fails.
+        info.refunded = uint256(p.refundedTokens) * p.refundPerToken;
         info.exited = p.exitedAmount;
         info.escrow = info.raised - info.released - info.refunded - info.exited;
     }
@@ -490,7 +501,7 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         Pool storage p = _existingPool(poolId);
         if (p.failure == FailureReason.None) revert PoolsNotFailed(poolId);
         uint256 supply = _supply(p);
-        return (tokens > supply ? supply : tokens) * _unearnedPerToken(poolId, p, p.finalizedCount);
+        return (tokens > supply ? supply : tokens) * p.refundPerToken;
     }
 
     /// @inheritdoc IImpactPools
@@ -763,8 +774,11 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         return uint256(p.tokensSold) * p.price;
     }
 
+    /// @dev Slot 4's refunded count is read only once the pool has failed: refunds need a failed pool, so before
+    /// that it is zero, and exits, certifications and releases of live pools pay nothing for it.
     function _supply(Pool storage p) private view returns (uint256) {
-        return p.tokensSold - p.refundedTokens - p.exitedTokens;
+        uint256 live = p.tokensSold - p.exitedTokens;
+        return p.failure == FailureReason.None ? live : live - p.refundedTokens;
     }
 
     /// @dev What each token has earned the site once the first `finalized` milestones are final, rounded down.
