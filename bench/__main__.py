@@ -28,7 +28,7 @@ from impact.chain.localnode import LocalAnvil
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
 NOTES = {
-    "buy": "6 cold slots where the floor has 2: OpenZeppelin's ReentrancyGuard and Pausable, the pool's parameters, "
+    "buy": "5 cold slots where the floor has 2: the reentrancy lock and the pause state (one slot), the pool's parameters, "
     "and the site's Green List status in the registry (a cross-contract call, a cold account); two events, "
     "TokensPurchased (what trace is built on) and ERC-1155's TransferSingle",
     "attest": "the attestation and the per-evidence vote count are two new slots, and the pools' checks (pool "
@@ -37,8 +37,9 @@ NOTES = {
     "two events; per signature: ~1,040 calldata (65 packed bytes), ecrecover 3,100, the signer's oracle role (a "
     "cold slot, 2,100), its address in the event (256) and ~900 of decoding and checks",
     "release": "the beneficiary is read from the registry (it can change; a cold account), the push to it (a cold "
-    "account receiving value), ReentrancyGuard and Pausable",
-    "refund": "ReentrancyGuard, the holder's balance and the pool's 3 slots are cold reads; the payment is a call "
+    "account receiving value), the reentrancy lock and the pause state (one slot)",
+    "refund": "the reentrancy lock, the holder's balance and the pool's 2 slots (its state, and the refund per token "
+    "frozen at failure beside the refunded count) are cold reads; the payment is a call "
     "with value; Refunded and TransferSingle events",
 }
 

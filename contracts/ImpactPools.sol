@@ -6,7 +6,6 @@ import {ERC1155} from "@openzeppelin/contracts/token/ERC1155/ERC1155.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IImpactPools} from "./interfaces/IImpactPools.sol";
 import {IMilestoneCertifier} from "./interfaces/IMilestoneCertifier.sol";
 import {ISiteRegistry} from "./interfaces/ISiteRegistry.sol";
@@ -26,7 +25,7 @@ import {ISiteRegistry} from "./interfaces/ISiteRegistry.sol";
 /// the 24 kB code size limit.
 /// Note: a pool's clock is the block time less the time the contract has been paused since the pool opened; every
 /// time of the pool (sale window, deadlines, challenge windows) is read on it.
-contract ImpactPools is IImpactPools, ERC1155, AccessControl, ReentrancyGuard {
+contract ImpactPools is IImpactPools, ERC1155, AccessControl {
     using SafeERC20 for IERC20;
 
     /// @notice May open pools.
@@ -66,7 +65,6 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl, ReentrancyGuard {
         uint32 siteId;
         // slot 2: certification, release, refunds and exits
         uint64 goalTokens;
-        uint64 refundedTokens;
         uint64 exitedTokens;
         uint8 certifiedCount;
         uint8 finalizedCount;
@@ -75,8 +73,12 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl, ReentrancyGuard {
         uint160 exitedAmount;
         uint32 challengeWindow;
         uint40 pausedAtOpen;
-        // slot 4: written only by an exit while the sale is open, read only once a pool has exits
+        // slot 4: `tokensExitedInSale` is written only by an exit while the sale is open and read only once a pool
+        // has exits; the other two are written by `fail` and refunds and read only once the pool has failed, so
+        // that a refund reads this slot and slot 0 and nothing else of the pool
         uint64 tokensExitedInSale;
+        uint64 refundedTokens;
+        uint96 refundPerToken;
     }
 
     struct Milestone {
@@ -94,13 +96,27 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl, ReentrancyGuard {
     }
 
     /// @dev One slot: when the current pause started (0 if none) and ends by itself, the seconds of earlier pauses,
-    /// and the first second the next pause may start.
+    /// the first second the next pause may start, and the reentrancy lock. The lock shares the pause's slot so that
+    /// a guarded call that also checks the pause (buy, release, exit's clock) reads one cold slot instead of two;
+    /// it is `_NOT_ENTERED` (1, never 0, so that entering writes a non-zero slot rather than a zero one) outside a
+    /// guarded call and `_ENTERED` inside one. Every write of the pause fields reads the slot first and writes the
+    /// lock back as it found it (`_pause = s` after `s = _pause`), and the lock's own writes touch only its byte.
     struct PauseState {
         uint40 pausedAt;
         uint40 endsAt;
         uint40 pausedTotal;
         uint40 nextPauseAt;
+        uint8 lock;
     }
+
+    uint8 private constant _NOT_ENTERED = 1;
+    uint8 private constant _ENTERED = 2;
+    /// @dev The pause fields of the slot (the low 160 bits), without the lock.
+    uint256 private constant _PAUSE_FIELDS = (1 << 160) - 1;
+
+    /// @notice A guarded function was called again before it returned (the selector of OpenZeppelin's
+    /// `ReentrancyGuard`, which this lock replaces).
+    error ReentrancyGuardReentrantCall();
 
     uint256 private _poolCount;
     PauseState private _pause;
@@ -126,6 +142,7 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl, ReentrancyGuard {
             revert PoolsZeroAddress();
         }
         (registry, certifier) = (siteRegistry, milestoneCertifier);
+        _pause.lock = _NOT_ENTERED;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(PROGRAMME_ROLE, programme);
         _grantRole(PAUSER_ROLE, pauser);
@@ -139,6 +156,15 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl, ReentrancyGuard {
     modifier whenNotPaused() {
         _requireNotPaused();
         _;
+    }
+
+    /// @dev OpenZeppelin's `ReentrancyGuard` (same semantics and error), with the lock in the pause's slot: a call
+    /// that checks the pause after entering reads that slot warm. While a guarded function runs, every guarded
+    /// function reverts; the pause functions may still run (they are not guarded, as before) and keep the lock.
+    modifier nonReentrant() {
+        _enter();
+        _;
+        _pause.lock = _NOT_ENTERED;
     }
 
     // ----------------------------------------------------------------------------------------------------------
@@ -252,6 +278,12 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl, ReentrancyGuard {
         reason = _failureDue(poolId, p);
         if (reason == FailureReason.None) revert PoolsCannotFail(poolId);
         p.failure = reason;
+        // The refund per token is frozen here, once, so that each refund reads one slot for it and the count. It
+        // cannot change later: `_finalize` above made every certified milestone final (a pool with an open window
+        // cannot fail), a failed pool cannot be certified (`_checkCertifiable`) nor exited, no window is open to
+        // void, and the price never changes. It is at most the price (< 2^96) and above zero (the last milestone is
+        // not certified, so its share is unearned).
+        p.refundPerToken = uint96(_unearnedPerToken(poolId, p, p.finalizedCount));
         emit PoolFailed(poolId, reason);
     }
 
@@ -260,8 +292,9 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl, ReentrancyGuard {
         Pool storage p = _existingPool(poolId);
         if (p.failure == FailureReason.None) revert PoolsNotFailed(poolId);
         _requireBalance(poolId, tokens);
-        // Every milestone certified before the failure was final (a pool cannot fail while a window is open).
-        amount = tokens * _unearnedPerToken(poolId, p, p.finalizedCount);
+        // Every milestone certified before the failure was final (a pool cannot fail while a window is open); the
+        // price less what they earned of each token was frozen by `fail`.
+        amount = tokens * p.refundPerToken;
         if (amount == 0) revert PoolsNothingToRefund(poolId, tokens);
 
         // tokens <= balance <= supply <= 2^64: the narrowing cannot truncate.
@@ -426,7 +459,8 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl, ReentrancyGuard {
         info.exitOpen = p.failure == FailureReason.None && _pendingChangesAffecting(p) != 0;
         info.raised = _raised(p);
         info.released = _released(poolId, p);
-        info.refunded = p.refundedTokens * _unearnedPerToken(poolId, p, p.finalizedCount);
+        // Both are zero until the pool fails.
+        info.refunded = uint256(p.refundedTokens) * p.refundPerToken;
         info.exited = p.exitedAmount;
         info.escrow = info.raised - info.released - info.refunded - info.exited;
     }
@@ -467,7 +501,7 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl, ReentrancyGuard {
         Pool storage p = _existingPool(poolId);
         if (p.failure == FailureReason.None) revert PoolsNotFailed(poolId);
         uint256 supply = _supply(p);
-        return (tokens > supply ? supply : tokens) * _unearnedPerToken(poolId, p, p.finalizedCount);
+        return (tokens > supply ? supply : tokens) * p.refundPerToken;
     }
 
     /// @inheritdoc IImpactPools
@@ -523,6 +557,11 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl, ReentrancyGuard {
         return super._grantRole(role, account);
     }
 
+    function _enter() private {
+        if (_pause.lock == _ENTERED) revert ReentrancyGuardReentrantCall();
+        _pause.lock = _ENTERED;
+    }
+
     function _requireNotPaused() private view {
         PauseState memory s = _pause;
         if (s.pausedAt != 0 && block.timestamp < s.endsAt) revert PoolsPaused(s.endsAt);
@@ -549,12 +588,14 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl, ReentrancyGuard {
     /// ended by itself counts up to its end.
     function _clockUnlessPaused(Pool storage p) private view returns (uint256) {
         uint256 word;
-        // Assembly only to test the whole slot at once: never paused since deployment, it is all zeros and every
-        // pool's clock is the block time, so a purchase pays one storage read here and no unpacking.
+        // Assembly only to test the pause fields at once: never paused since deployment, they are all zeros and
+        // every pool's clock is the block time, so a purchase pays one (warm, the lock shares the slot) storage read
+        // here and no unpacking.
         assembly ("memory-safe") {
             word := sload(_pause.slot)
         }
-        if (word == 0) return block.timestamp;
+        // The lock's byte above the pause fields is not part of the test.
+        if (word & _PAUSE_FIELDS == 0) return block.timestamp;
         PauseState memory s = _pause;
         uint256 pausedSeconds = s.pausedTotal;
         if (s.pausedAt != 0) {
@@ -733,8 +774,11 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl, ReentrancyGuard {
         return uint256(p.tokensSold) * p.price;
     }
 
+    /// @dev Slot 4's refunded count is read only once the pool has failed: refunds need a failed pool, so before
+    /// that it is zero, and exits, certifications and releases of live pools pay nothing for it.
     function _supply(Pool storage p) private view returns (uint256) {
-        return p.tokensSold - p.refundedTokens - p.exitedTokens;
+        uint256 live = p.tokensSold - p.exitedTokens;
+        return p.failure == FailureReason.None ? live : live - p.refundedTokens;
     }
 
     /// @dev What each token has earned the site once the first `finalized` milestones are final, rounded down.
