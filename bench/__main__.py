@@ -28,8 +28,8 @@ from impact.chain.localnode import LocalAnvil
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
 NOTES = {
-    "buy": "5 cold slots where the floor has 2: the reentrancy lock and the pause state (one slot), the pool's parameters, "
-    "and the site's Green List status in the registry (a cross-contract call, a cold account); two events, "
+    "buy": "5 cold slots where the floor has 2: the reentrancy lock and the pause state (one slot), the pool's "
+    "parameters, and the site's Green List status in the registry (a cross-contract call, a cold account); two events, "
     "TokensPurchased (what trace is built on) and ERC-1155's TransferSingle",
     "attest": "the attestation and the per-evidence vote count are two new slots, and the pools' checks (pool "
     "state, milestone order and deadline, site status) are a cross-contract call reading 6 cold slots",
