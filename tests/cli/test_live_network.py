@@ -182,7 +182,7 @@ def test_ctrl_c_while_waiting_for_confirmations_names_the_mined_transaction(live
     w3 = live["w3"]
     process = subprocess.Popen(
         [sys.executable, "-m", "impact", "deploy", "--network", "testnet", "--account", "env:DEPLOYER_KEY"]
-        + ["--oracles", live["deployer"].address, "--quorum", "1", "--yes", "--confirmations", "50"],
+        + ["--oracles", live["oracle"], "--quorum", "1", *live["roles"], "--yes", "--confirmations", "50"],
         env=live["env"],
         cwd=ROOT,
         stdin=subprocess.DEVNULL,
