@@ -219,7 +219,7 @@ def test_revoking_an_oracle_is_immediate_and_warns_below_the_quorum_and_of_void_
         "warning: every outstanding signature becomes void (the signature epoch goes from 1 to 2): oracles must sign "
         "again; on-chain attestations of the others still count",
     ]
-    assert result.out.startswith(f"oracle {accounts[2].address} revoked at once")
+    assert result.last.startswith(f"oracle {accounts[2].address} revoked at once")
     certifier = contracts["certifier"]
     assert (certifier.oracleCount(), certifier.signatureEpoch(), certifier.isOracle(accounts[2])) == (1, 2, False)
     line = impact.refused("oracle", "revoke", accounts[2].address)
