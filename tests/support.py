@@ -197,3 +197,11 @@ def deploy_system(
     )
     assert certifier.address == predicted
     return registry, pools, certifier
+
+
+def interruptible() -> None:
+    """`preexec_fn` for a child process a test interrupts with SIGINT: a shell running the tests as a background job
+    (nohup, some CI runners) makes its children ignore SIGINT, and Python then never turns it into Ctrl-C."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from brownie import accounts, web3
+from support import interruptible
 
 from impact.chain.localnode import free_port
 
@@ -149,7 +150,12 @@ def test_no_node_at_all_is_named(impact):
 
 def _spawn(*args: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "impact", *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "impact", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=interruptible,
     )
 
 

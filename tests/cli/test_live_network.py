@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from eth_account import Account
+from support import interruptible
 from web3 import HTTPProvider, Web3
 from web3.exceptions import TransactionNotFound
 
@@ -189,6 +190,7 @@ def test_ctrl_c_while_waiting_for_confirmations_names_the_mined_transaction(live
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=interruptible,
     )
     try:
         line = process.stderr.readline().strip()  # printed at once on a live network

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support import interruptible
 from web3 import HTTPProvider, Web3
 
 from impact.chain.localnode import LocalAnvil
@@ -50,6 +51,7 @@ def start(node, *args):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=interruptible,
     )
 
 
