@@ -258,25 +258,10 @@ def cmd_void(ctx: Any) -> None:
 
 
 def cmd_finalize(ctx: Any) -> None:
-    a = ctx.args
-    if a.report:
-        from impact.oracle.evidence import ReportError, load_report
+    from impact.cli.oracle import evidence_from_args
 
-        try:
-            report = load_report(a.report)
-            pool_id, milestone_id, evidence, uri = (
-                report.pool_id,
-                report.milestone_id,
-                report.evidence_hash(),
-                report.evidence_uri,
-            )
-        except ReportError as exc:
-            raise UserError(str(exc), "bad-report") from None
-    else:
-        if a.pool is None or a.milestone is None or not a.evidence_hash or a.uri is None:
-            raise UserError("give --report R, or all of --pool, --milestone, --evidence-hash and --uri", "usage")
-        pool_id, milestone_id, uri = a.pool, a.milestone, a.uri
-        evidence = _bytes32(a.evidence_hash)
+    chosen = evidence_from_args(ctx.args, empty_uri=True)
+    pool_id, milestone_id, evidence, uri = chosen.pool_id, chosen.milestone_id, chosen.evidence, chosen.uri
     system = ctx.system
     system.milestone(pool_id, milestone_id)
     certifier = system.certifier
@@ -310,13 +295,3 @@ def cmd_finalize(ctx: Any) -> None:
         f"0x{evidence.hex()} (quorum {quorum}); payee {certified['payee']}; challenge window until "
         f"{format_until(certified['challengeEndsAt'], system.now())}; tx {_tx(receipt)}",
     )
-
-
-def _bytes32(value: str) -> bytes:
-    try:
-        raw = bytes.fromhex(value.removeprefix("0x"))
-    except ValueError:
-        raise UserError(f"'{value}' is not a hex value", "bad-value") from None
-    if len(raw) != 32:
-        raise UserError(f"'{value}' is not 32 bytes", "bad-value")
-    return raw

@@ -265,29 +265,12 @@ def cmd_site_show(ctx: Context) -> None:
 def cmd_oracle_attest(ctx: Context) -> None:
     from impact.chain.encoding import format_time
     from impact.chain.errors import UserError
-    from impact.cli.oracle import check_criterion
-    from impact.oracle.evidence import ReportError, load_report
+    from impact.cli.oracle import check_criterion, evidence_from_args
 
-    a = ctx.args
-    if a.report:
-        from impact.oracle.evidence import ReportError, load_report
-
-        try:
-            report = load_report(a.report)
-            pool_id, milestone_id, evidence, uri = (
-                report.pool_id,
-                report.milestone_id,
-                report.evidence_hash(),
-                report.evidence_uri,
-            )
-        except ReportError as exc:
-            raise UserError(str(exc), "bad-report") from None
-        check_criterion(ctx, report, "refusing to attest it")
-    else:
-        if a.pool is None or a.milestone is None or not a.evidence_hash or not a.uri:
-            raise UserError("give --report R, or all of --pool, --milestone, --evidence-hash and --uri", "usage")
-        pool_id, milestone_id, uri = a.pool, a.milestone, a.uri
-        evidence = _bytes32(a.evidence_hash)
+    chosen = evidence_from_args(ctx.args, empty_uri=False)
+    pool_id, milestone_id, evidence, uri = chosen.pool_id, chosen.milestone_id, chosen.evidence, chosen.uri
+    if chosen.report:
+        check_criterion(ctx, chosen.report, "refusing to attest it")
     certifier = ctx.system.certifier
     ctx.system.pool(pool_id)
     if certifier.functions.hasAttested(pool_id, milestone_id, ctx.signer.address).call():
@@ -757,18 +740,6 @@ def _pool_json(ctx: Context, pool_id: int, info: dict[str, Any] | None = None) -
         "failure": failure(info["failure"]),
         "milestones": milestones,
     }
-
-
-def _bytes32(value: str) -> bytes:
-    from impact.chain.errors import UserError
-
-    try:
-        raw = bytes.fromhex(value.removeprefix("0x"))
-    except ValueError:
-        raise UserError(f"'{value}' is not a hex value", "bad-value") from None
-    if len(raw) != 32:
-        raise UserError(f"'{value}' is not 32 bytes", "bad-value")
-    return raw
 
 
 def _units(text: str, decimals: int) -> int:

@@ -13,6 +13,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,43 @@ def _key(ctx: Any) -> Any:
             ctx.signer.no_key_reason or "signing needs a private key: use --account NAME (keystore) or env[:VAR]"
         )
     return ctx.signer.key
+
+
+@dataclass
+class EvidenceChoice:
+    """The evidence a command acts on: from an assessment report, or given option by option."""
+
+    report: AssessmentReport | None
+    pool_id: int
+    milestone_id: int
+    evidence: bytes
+    uri: str
+
+
+def evidence_from_args(a: Any, *, empty_uri: bool) -> EvidenceChoice:
+    """`--report R`, or all of `--pool`, `--milestone`, `--evidence-hash` and `--uri` (which may be empty only when
+    `empty_uri`: finalising names the URI the first attestation recorded, which may have been empty)."""
+    if a.report:
+        try:
+            report = load_report(a.report)
+            return EvidenceChoice(
+                report, report.pool_id, report.milestone_id, report.evidence_hash(), report.evidence_uri
+            )
+        except ReportError as exc:
+            raise UserError(str(exc), "bad-report") from None
+    if a.pool is None or a.milestone is None or not a.evidence_hash or a.uri is None or (not a.uri and not empty_uri):
+        raise UserError("give --report R, or all of --pool, --milestone, --evidence-hash and --uri", "usage")
+    return EvidenceChoice(None, a.pool, a.milestone, _bytes32(a.evidence_hash), a.uri)
+
+
+def _bytes32(value: str) -> bytes:
+    try:
+        raw = bytes.fromhex(value.removeprefix("0x"))
+    except ValueError:
+        raise UserError(f"'{value}' is not a hex value", "bad-value") from None
+    if len(raw) != 32:
+        raise UserError(f"'{value}' is not 32 bytes", "bad-value")
+    return raw
 
 
 def check_criterion(ctx: Any, report: AssessmentReport, refusing: str) -> None:
