@@ -21,7 +21,7 @@ from pathlib import Path
 from web3 import HTTPProvider, Web3
 
 from bench import snapshot
-from bench.gas import PER_EXTRA_SIGNATURE_TARGET, Measurement, measure, per_extra_signature
+from bench.gas import PER_EXTRA_SIGNATURE_TARGET, Measurement, core, elsewhere, measure, per_extra_signature
 from bench.profile import CATEGORIES, COLUMNS, GasProfile, profile
 from impact.chain.localnode import LocalAnvil
 
@@ -54,7 +54,7 @@ def table(results: list[Measurement]) -> str:
     rows = [
         f"| {r.operation} | {r.gas:,} | {r.floor:,} | {r.ratio:.2f} | ≤ {r.target:.2f} | "
         f"{'yes' if r.meets_target else 'no'} |"
-        for r in results
+        for r in core(results)
     ]
     extra = per_extra_signature(results)
     rows.append(
@@ -62,6 +62,11 @@ def table(results: list[Measurement]) -> str:
         f"≤ {PER_EXTRA_SIGNATURE_TARGET:,} gas | {'yes' if extra <= PER_EXTRA_SIGNATURE_TARGET else 'no'} |"
     )
     return "\n".join([header, *rows])
+
+
+def elsewhere_table(results: list[Measurement]) -> str:
+    header = "| operation | gas |\n| --- | ---: |"
+    return "\n".join([header, *(f"| {r.operation} | {r.gas:,} |" for r in elsewhere(results))])
 
 
 def breakdown_table(results: list[Measurement], profiles: list[GasProfile]) -> str:
@@ -138,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
         profiles = [profile(w3, r.tx_hash) for r in results]
     print("Gas per operation (receipt gasUsed, fresh Anvil)\n")
     print(table(results))
+    print("\nWhere the hot paths' costs moved (no floor; none may grow with the pools of a site)\n")
+    print(elsewhere_table(results))
     print("\nWhere the gas goes (from the opcode trace; the columns add up to gasUsed)\n")
     print(breakdown_table(results, profiles))
     print("\nWhy the gap to the floor (no check was weakened to close it):")
@@ -164,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
                 "operation": r.operation,
                 "gas": r.gas,
                 "floor": r.floor,
-                "ratio": round(r.ratio, 3),
+                "ratio": None if r.floor is None else round(r.ratio, 3),
                 "breakdown": {c: p.parts[c] for c in CATEGORIES},
             }
             for r, p in zip(results, profiles, strict=True)
