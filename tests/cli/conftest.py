@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from brownie import accounts, web3
+from brownie import ImpactPools, MilestoneCertifier, SiteRegistry, accounts, web3
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_SITE_URI = "ipfs://sample/xianju-national-park.json"  # the site block of the sample pool files
@@ -138,3 +138,23 @@ def deployed(impact) -> dict:
         accounts[7].address,
     )
     return deployment
+
+
+@pytest.fixture
+def contracts(deployed) -> dict:
+    """The deployed contracts as Brownie objects, by role."""
+    c = deployed["contracts"]
+    return {
+        "registry": SiteRegistry.at(c["SiteRegistry"]["address"]),
+        "pools": ImpactPools.at(c["ImpactPools"]["address"]),
+        "certifier": MilestoneCertifier.at(c["MilestoneCertifier"]["address"]),
+    }
+
+
+@pytest.fixture
+def sold_out(impact, deployed) -> int:
+    """An ETH pool of site 1 sold out (so its sale has closed): alice (account 4) 120 tokens, bob (5) 880."""
+    pool_id = impact.open_pool()
+    impact.ok("buy", "--pool", str(pool_id), "--tokens", "120", account="dev:4")
+    impact.ok("buy", "--pool", str(pool_id), "--tokens", "880", account="dev:5")
+    return pool_id

@@ -3,82 +3,22 @@ rules, a reviewer's void within the challenge window, credited tranches, and fin
 refusal is one line, with no traceback, and sends nothing."""
 
 import re
-from pathlib import Path
 
 import pytest
-import yaml
-from brownie import ImpactPools, MilestoneCertifier, RejectingBeneficiary, SiteRegistry, accounts, chain, web3
+from brownie import RejectingBeneficiary, accounts, chain, web3
+from escrow_steps import DAY, POOL_FILE, PRICE, URI, USDC_FILE, certify, other_site_pool_file, warp
 from eth_utils import keccak
 
 from impact.chain.encoding import format_iso, format_time, to_bytes32
-
-DAY = 86_400
-POOL_FILE = "samples/xianju-pool.yaml"
-USDC_FILE = "samples/xianju-pool-usdc.yaml"
-PRICE = 5 * 10**16  # the sample pool's 0.05 ETH
-URI = "ipfs://sample/report"
-
-
-@pytest.fixture
-def contracts(deployed):
-    c = deployed["contracts"]
-    return {
-        "registry": SiteRegistry.at(c["SiteRegistry"]["address"]),
-        "pools": ImpactPools.at(c["ImpactPools"]["address"]),
-        "certifier": MilestoneCertifier.at(c["MilestoneCertifier"]["address"]),
-    }
 
 
 def open_pool(impact, site: int = 1, file: str = POOL_FILE) -> int:
     return impact.open_pool(file, site)
 
 
-def other_site_pool_file(folder: Path) -> Path:
-    """The sample pool file with its site block describing the "Other" site these tests register as site 2."""
-    spec = yaml.safe_load(Path(POOL_FILE).read_text())
-    spec["site"] = {"name": "Other", "country": "KE", "wdpa_id": 42}
-    path = folder / "other-pool.yaml"
-    path.write_text(yaml.safe_dump(spec))
-    return path
-
-
-@pytest.fixture
-def sold_out(impact, deployed) -> int:
-    """An ETH pool sold out (so its sale has closed): alice 120 tokens, bob 880."""
-    pool_id = open_pool(impact)
-    impact.ok("buy", "--pool", str(pool_id), "--tokens", "120", account="dev:4")
-    impact.ok("buy", "--pool", str(pool_id), "--tokens", "880", account="dev:5")
-    return pool_id
-
-
-def certify(impact, pool_id: int, milestone: int = 0, evidence: str = "EAGL report") -> str:
-    """Oracles 1 and 2 attest the same evidence on chain; the second attestation certifies."""
-    for oracle in ("dev:1", "dev:2"):
-        out = impact.ok(
-            "oracle",
-            "attest",
-            "--pool",
-            str(pool_id),
-            "--milestone",
-            str(milestone),
-            "--evidence-hash",
-            to_bytes32(evidence),
-            "--uri",
-            URI,
-            account=oracle,
-        )
-    assert "CERTIFIED" in out
-    return to_bytes32(evidence)
-
-
 def schedule_beneficiary_change(impact, wallet=None) -> str:
     out = impact.ok("site", "beneficiary", "--site", "1", "--address", (wallet or accounts.add()).address)
     return re.match(r"scheduled (\w+:\d+): ", out).group(1)
-
-
-def warp(seconds: int) -> None:
-    chain.sleep(seconds)
-    chain.mine()
 
 
 # --- exits ----------------------------------------------------------------------------------------------------------

@@ -6,22 +6,10 @@ import json
 import re
 
 import pytest
-from brownie import ImpactPools, MilestoneCertifier, SiteRegistry, accounts, chain
+from brownie import ImpactPools, SiteRegistry, accounts
+from escrow_steps import DAY, POOL_FILE, warp
 
 from impact.chain.encoding import format_iso
-
-DAY = 86_400
-POOL_FILE = "samples/xianju-pool.yaml"
-
-
-@pytest.fixture
-def contracts(deployed):
-    c = deployed["contracts"]
-    return {
-        "registry": SiteRegistry.at(c["SiteRegistry"]["address"]),
-        "pools": ImpactPools.at(c["ImpactPools"]["address"]),
-        "certifier": MilestoneCertifier.at(c["MilestoneCertifier"]["address"]),
-    }
 
 
 @pytest.fixture
@@ -29,11 +17,6 @@ def pool_id(impact, deployed) -> int:
     pool = impact.open_pool(POOL_FILE, 1)
     impact.ok("buy", "--pool", str(pool), "--tokens", "100", account="dev:4")
     return pool
-
-
-def warp(seconds: int) -> None:
-    chain.sleep(seconds)
-    chain.mine()
 
 
 def scheduled_name(out: str) -> str:

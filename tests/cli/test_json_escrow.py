@@ -7,66 +7,13 @@ document on stdout, whose values are the chain's: checksummed addresses, amounts
 import json
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from brownie import ImpactPools, MilestoneCertifier, RejectingBeneficiary, SiteRegistry, accounts, chain, web3
+from brownie import RejectingBeneficiary, accounts, web3
+from escrow_steps import DAY, PRICE, URI, certify, other_site_pool_file, warp
 from eth_utils import keccak, to_checksum_address
 
 from impact.chain.encoding import to_bytes32
-
-ROOT = Path(__file__).resolve().parents[2]
-POOL_FILE = "samples/xianju-pool.yaml"
-DAY = 86_400
-PRICE = 5 * 10**16  # the sample pool's 0.05 ETH
-URI = "ipfs://sample/report"
-
-
-@pytest.fixture
-def contracts(deployed):
-    c = deployed["contracts"]
-    return {
-        "registry": SiteRegistry.at(c["SiteRegistry"]["address"]),
-        "pools": ImpactPools.at(c["ImpactPools"]["address"]),
-        "certifier": MilestoneCertifier.at(c["MilestoneCertifier"]["address"]),
-    }
-
-
-@pytest.fixture
-def sold_out(impact, deployed) -> int:
-    """An ETH pool of site 1 sold out (its sale has closed): alice (account 4) 120 tokens, bob (5) 880."""
-    pool_id = impact.open_pool()
-    impact.ok("buy", "--pool", str(pool_id), "--tokens", "120", account="dev:4")
-    impact.ok("buy", "--pool", str(pool_id), "--tokens", "880", account="dev:5")
-    return pool_id
-
-
-def other_site_pool(tmp_path) -> Path:
-    """The sample pool file, with the site block of the site "Other" (KE, WDPA 42) that the test registers."""
-    text = (ROOT / POOL_FILE).read_text()
-    block = re.search(r"^site:\n(  .*\n)+", text, re.MULTILINE).group(0)
-    path = tmp_path / "other-pool.yaml"
-    path.write_text(text.replace(block, "site:\n  name: Other\n  country: KE\n  wdpa_id: 42\n"))
-    return path
-
-
-def warp(seconds: int) -> None:
-    chain.sleep(seconds)
-    chain.mine()
-
-
-def certify(impact, pool_id: int, milestone: int = 0, evidence: str = "EAGL report") -> str:
-    """Oracles 1 and 2 attest the same evidence on chain; the second attestation certifies."""
-    for oracle in ("dev:1", "dev:2"):
-        impact.ok(
-            "oracle",
-            "attest",
-            *("--pool", str(pool_id), "--milestone", str(milestone), "--evidence-hash", to_bytes32(evidence)),
-            *("--uri", URI),
-            account=oracle,
-        )
-    return to_bytes32(evidence)
-
 
 # --- what every document must be ------------------------------------------------------------------------------------
 
@@ -347,7 +294,7 @@ def test_a_credited_tranche_withdrawn_by_the_new_beneficiary(impact, contracts, 
     pools, manager = contracts["pools"], accounts[7]
     wallet = RejectingBeneficiary.deploy({"from": accounts[0]})
     impact.ok("site", "register", "--name", "Other", "--country", "KE", "--wdpa", "42", "--beneficiary", wallet.address)
-    pool_id = impact.open_pool(other_site_pool(tmp_path), site=2)
+    pool_id = impact.open_pool(other_site_pool_file(tmp_path), site=2)
     impact.ok("buy", "--pool", str(pool_id), "--tokens", "1000", account="dev:4")
     certify(impact, pool_id)
     warp(7 * DAY + 1)
