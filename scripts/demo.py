@@ -60,6 +60,15 @@ def later(impact: Shell, days: int, why: str) -> None:
     impact("dev", "advance", "--days", str(days), note=f"… {days} days later (on a local chain): {why}")
 
 
+def sign_and_relay(impact: Shell, report: str, signatures: dict[str, Path], sign_note: str, relay_note: str) -> None:
+    """Each oracle (its key's environment variable) signs `report` into its file; the relayer (dev:8) submits them."""
+    for n, (key, out) in enumerate(signatures.items()):
+        args = ("oracle", "sign", "--account", f"env:{key}", "--report", report, "--out", str(out))
+        impact(*args, note=sign_note if n == 0 else "")
+    files = [str(out) for out in signatures.values()]
+    impact("oracle", "submit", "--account", "dev:8", "--report", report, "--signatures", *files, note=relay_note)
+
+
 def main() -> None:
     if CONFIG.network_type != "development":  # Brownie's local chains: it starts them, and time can be moved
         raise SystemExit("the demo runs on Brownie's local development network: brownie run scripts/demo.py")
@@ -184,29 +193,12 @@ def main() -> None:
 
     later(impact, 29, "the sale has closed with its goal reached")
     sig1, sig2, sig3 = (workdir / f"oracle{n}.sig.json" for n in (1, 2, 3))
-    impact(
-        "oracle",
-        "sign",
-        "--account",
-        "env:ORACLE1_KEY",
-        "--report",
+    sign_and_relay(
+        impact,
         REPORT,
-        "--out",
-        str(sig1),
-        note="Two of the three oracles check the assessment report against the chain and sign it (EIP-712)",
-    )
-    impact("oracle", "sign", "--account", "env:ORACLE2_KEY", "--report", REPORT, "--out", str(sig2))
-    impact(
-        "oracle",
-        "submit",
-        "--account",
-        "dev:8",
-        "--report",
-        REPORT,
-        "--signatures",
-        str(sig1),
-        str(sig2),
-        note="Anyone relays both signatures in one transaction: milestone 0 is certified, its challenge window opens",
+        {"ORACLE1_KEY": sig1, "ORACLE2_KEY": sig2},
+        "Two of the three oracles check the assessment report against the chain and sign it (EIP-712)",
+        "Anyone relays both signatures in one transaction: milestone 0 is certified, its challenge window opens",
     )
     impact(
         "pool",
@@ -247,29 +239,12 @@ def main() -> None:
         fails=True,
         note="The voided evidence can never certify the milestone again",
     )
-    impact(
-        "oracle",
-        "sign",
-        "--account",
-        "env:ORACLE2_KEY",
-        "--report",
+    sign_and_relay(
+        impact,
         AMENDED,
-        "--out",
-        str(sig2),
-        note="The assessors complete the evidence (samples/reports/xianju-milestone-1-amended) and sign anew",
-    )
-    impact("oracle", "sign", "--account", "env:ORACLE3_KEY", "--report", AMENDED, "--out", str(sig3))
-    impact(
-        "oracle",
-        "submit",
-        "--account",
-        "dev:8",
-        "--report",
-        AMENDED,
-        "--signatures",
-        str(sig2),
-        str(sig3),
-        note="Relayed: milestone 0 is certified again, payable to the site's wallet now, with a new window",
+        {"ORACLE2_KEY": sig2, "ORACLE3_KEY": sig3},
+        "The assessors complete the evidence (samples/reports/xianju-milestone-1-amended) and sign anew",
+        "Relayed: milestone 0 is certified again, payable to the site's wallet now, with a new window",
     )
     later(impact, 8, "the challenge window has passed without a void: the certification is final")
     impact(
