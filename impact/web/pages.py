@@ -92,6 +92,12 @@ class Entry:
     pool_id: int | None
     parts: tuple[Part, ...]
 
+    @classmethod
+    def of(cls, event: dict[str, Any], pool_id: int | None, *parts: Part, when: str = "") -> Entry:
+        """The entry of a trace document's `event`, whose time, block and transaction are its `{when}time`,
+        `{when}block` (which some events lack) and `{when}tx`."""
+        return cls(event[f"{when}time"], event.get(f"{when}block"), event[f"{when}tx"], pool_id, parts)
+
 
 @dataclass
 class TraceView:
@@ -407,50 +413,23 @@ def _milestone_entries(doc: dict[str, Any], me: str | None) -> list[Entry]:
         pool, k = m["pool_id"], m["milestone_id"]
         what = f"milestone {k} of pool {pool} ({m['standard_ref']})"
         for j, a in enumerate(m["attestations"]):
+            evidence = _f(doc, f"{base}.attestations.{j}.evidence_hash")
+            oracle = Address(a["oracle"], False)
             entries.append(
-                Entry(
-                    a["time"],
-                    a.get("block"),
-                    a["tx"],
-                    pool,
-                    (
-                        "assessor ",
-                        Address(a["oracle"], False),
-                        f" backed {what}: evidence ",
-                        _f(doc, f"{base}.attestations.{j}.evidence_hash"),
-                        f" ({a['how']})",
-                    ),
-                )
+                Entry.of(a, pool, "assessor ", oracle, f" backed {what}: evidence ", evidence, f" ({a['how']})")
             )
         for j, v in enumerate(m["voided"]):
+            evidence = _f(doc, f"{base}.voided.{j}.evidence_hash")
+            reviewer = Address(v["reviewer"], False)
             entries.append(
-                Entry(
-                    v["time"],
-                    v["block"],
-                    v["tx"],
-                    pool,
-                    (
-                        "reviewer ",
-                        Address(v["reviewer"], False),
-                        f" voided the certification of {what} (evidence ",
-                        _f(doc, f"{base}.voided.{j}.evidence_hash"),
-                        ")",
-                    ),
+                Entry.of(
+                    v, pool, "reviewer ", reviewer, f" voided the certification of {what} (evidence ", evidence, ")"
                 )
             )
         if m["certified"]:
-            entries.append(
-                Entry(
-                    m["certified_time"],
-                    m.get("certified_block"),
-                    m["certified_tx"],
-                    pool,
-                    (
-                        f"{what} certified by the assessors' quorum; challenge window until ",
-                        _f(doc, f"{base}.challenge_ends_at"),
-                    ),
-                )
-            )
+            window = _f(doc, f"{base}.challenge_ends_at")
+            text = f"{what} certified by the assessors' quorum; challenge window until "
+            entries.append(Entry.of(m, pool, text, window, when="certified_"))
         r = m["release"]
         if r:
             parts: list[Part] = [
@@ -461,35 +440,19 @@ def _milestone_entries(doc: dict[str, Any], me: str | None) -> list[Entry]:
             ]
             if me is not None:
                 parts += ["; your part: ", _f(doc, f"{base}.release.attributable.text")]
-            entries.append(Entry(r["time"], r["block"], r["tx"], pool, tuple(parts)))
+            entries.append(Entry.of(r, pool, *parts))
     return entries
 
 
 def _change_entries(doc: dict[str, Any], changes_path: str, pool: int | None) -> list[Entry]:
     entries = []
     for j, c in enumerate(lookup(doc, changes_path)):
-        entries.append(
-            Entry(
-                c["scheduled_time"],
-                c.get("scheduled_block"),
-                c["scheduled_tx"],
-                pool,
-                (
-                    f"change {c['change']} scheduled ({c['what']}), executable from ",
-                    _f(doc, f"{changes_path}.{j}.executable_at"),
-                ),
-            )
-        )
+        due = _f(doc, f"{changes_path}.{j}.executable_at")
+        text = f"change {c['change']} scheduled ({c['what']}), executable from "
+        entries.append(Entry.of(c, pool, text, due, when="scheduled_"))
         if c["state"] != "pending":
-            entries.append(
-                Entry(
-                    c["settled_time"],
-                    c.get("settled_block"),
-                    c["settled_tx"],
-                    pool,
-                    (f"change {c['change']} {c['state']} by ", Address(c["settled_by"], False)),
-                )
-            )
+            by = Address(c["settled_by"], False)
+            entries.append(Entry.of(c, pool, f"change {c['change']} {c['state']} by ", by, when="settled_"))
     return entries
 
 
@@ -519,56 +482,21 @@ def investor_timeline(doc: dict[str, Any]) -> list[Entry]:
                 f" tokens of pool {p['pool_id']} bought by ",
                 Address(p["buyer"]),
             ]
-        entries.append(Entry(p["time"], p["block"], p["tx"], p["pool_id"], tuple(parts)))
+        entries.append(Entry.of(p, p["pool_id"], *parts))
     for i, m in enumerate(doc["movements"]):
-        base = f"movements.{i}"
         way = "to" if m["direction"] == "sent" else "from"
-        entries.append(
-            Entry(
-                m["time"],
-                m["block"],
-                m["tx"],
-                m["pool_id"],
-                (
-                    f"{m['direction']} ",
-                    _f(doc, f"{base}.tokens"),
-                    f" tokens of pool {m['pool_id']} {way} ",
-                    Address(m["counterparty"]),
-                ),
-            )
-        )
+        tokens, counterparty = _f(doc, f"movements.{i}.tokens"), Address(m["counterparty"])
+        text = f" tokens of pool {m['pool_id']} {way} "
+        entries.append(Entry.of(m, m["pool_id"], f"{m['direction']} ", tokens, text, counterparty))
     entries += _milestone_entries(doc, me)
     for i, r in enumerate(doc["refunds"]):
+        amount, tokens = _f(doc, f"refunds.{i}.amount.text"), _f(doc, f"refunds.{i}.tokens")
         entries.append(
-            Entry(
-                r["time"],
-                r["block"],
-                r["tx"],
-                r["pool_id"],
-                (
-                    "refunded ",
-                    _f(doc, f"refunds.{i}.amount.text"),
-                    " for ",
-                    _f(doc, f"refunds.{i}.tokens"),
-                    f" tokens of pool {r['pool_id']}",
-                ),
-            )
+            Entry.of(r, r["pool_id"], "refunded ", amount, " for ", tokens, f" tokens of pool {r['pool_id']}")
         )
     for i, x in enumerate(doc["exits"]):
-        entries.append(
-            Entry(
-                x["time"],
-                x["block"],
-                x["tx"],
-                x["pool_id"],
-                (
-                    "exited ",
-                    _f(doc, f"exits.{i}.tokens"),
-                    f" tokens of pool {x['pool_id']}, paid ",
-                    _f(doc, f"exits.{i}.amount.text"),
-                ),
-            )
-        )
+        tokens, amount = _f(doc, f"exits.{i}.tokens"), _f(doc, f"exits.{i}.amount.text")
+        entries.append(Entry.of(x, x["pool_id"], "exited ", tokens, f" tokens of pool {x['pool_id']}, paid ", amount))
     for i, p in enumerate(doc["pools"]):
         entries += _change_entries(doc, f"pools.{i}.changes", p["pool_id"])
     entries += _claim_entries(doc)
@@ -577,19 +505,15 @@ def investor_timeline(doc: dict[str, Any]) -> list[Entry]:
 
 def _claim_entries(doc: dict[str, Any]) -> list[Entry]:
     return [
-        Entry(
-            c["time"],
-            c["block"],
-            c["tx"],
+        Entry.of(
+            c,
             c["pool_id"],
-            (
-                Address(c["claimant"]),
-                " claimed ",
-                _f(doc, f"claims.{i}.tokens"),
-                f" tokens of pool {c['pool_id']} for ",
-                _f(doc, f"claims.{i}.beneficiary"),
-                f" (claim {c['claim_id']}: retired for good)",
-            ),
+            Address(c["claimant"]),
+            " claimed ",
+            _f(doc, f"claims.{i}.tokens"),
+            f" tokens of pool {c['pool_id']} for ",
+            _f(doc, f"claims.{i}.beneficiary"),
+            f" (claim {c['claim_id']}: retired for good)",
         )
         for i, c in enumerate(doc.get("claims", []))
     ]
@@ -599,21 +523,8 @@ def pool_timeline(doc: dict[str, Any]) -> list[Entry]:
     pool = doc["account"]["pool_id"]
     entries = _milestone_entries(doc, None)
     for i, x in enumerate(doc["exits"]):
-        entries.append(
-            Entry(
-                x["time"],
-                x["block"],
-                x["tx"],
-                pool,
-                (
-                    Address(x["holder"]),
-                    " exited ",
-                    _f(doc, f"exits.{i}.tokens"),
-                    " tokens, paid ",
-                    _f(doc, f"exits.{i}.amount.text"),
-                ),
-            )
-        )
+        tokens, amount = _f(doc, f"exits.{i}.tokens"), _f(doc, f"exits.{i}.amount.text")
+        entries.append(Entry.of(x, pool, Address(x["holder"]), " exited ", tokens, " tokens, paid ", amount))
     entries += _change_entries(doc, "changes", pool)
     entries += _claim_entries(doc)
     return _ordered(entries)
