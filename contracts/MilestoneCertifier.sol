@@ -3,7 +3,6 @@ pragma solidity 0.8.37;
 
 import {AccessControlDefaultAdminRules} from
     "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {DelayedChanges} from "./base/DelayedChanges.sol";
@@ -46,6 +45,8 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
 
     /// @dev One entry of `certifyWithSignatures`' packed signatures: r, s and v.
     uint256 private constant _ENTRY_BYTES = 65;
+    /// @dev The largest s OpenZeppelin's `ECDSA` accepts (half the secp256k1 order, EIP-2).
+    uint256 private constant _HALF_CURVE_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
 
     /// @dev The oracles backing one evidence hash in one round, and the hash of the URI its first attestation gave.
     struct Backing {
@@ -53,11 +54,13 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
         bytes32 uriHash;
     }
 
-    uint256 private _quorum;
+    // One slot: a certification by signatures reads both. The quorum never exceeds the oracles accredited and the
+    // epoch counts revocations, so neither can pass MAX_ORACLE_ACCREDITATIONS.
+    uint128 private _quorum;
+    uint128 private _signatureEpoch;
     uint256 private _oracleCount;
     uint256 private _accreditedMask;
     uint256 private _accreditations;
-    uint256 private _signatureEpoch;
     mapping(address oracle => uint256 indexPlusOne) private _oracleIndex;
     mapping(address reviewer => bool) private _reviewers;
     mapping(uint256 poolId => mapping(uint256 milestoneId => uint256 round)) private _rounds;
@@ -171,12 +174,11 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
         bytes32 digest = _certificationDigest(poolId, milestoneId, evidenceHash, evidenceURI, deadline);
         bytes32 key = _roundKey(poolId, milestoneId);
         // Oracles that attested on chain this round, but not this evidence, may not sign it.
-        uint256 conflicting = _attested[key] & ~_backing[key][evidenceHash].mask;
-        address[] memory signers = _signersOf(signatures, count, digest);
-        for (uint256 i; i < count; ++i) {
-            if (_oracleBit(signers[i]) & conflicting != 0) {
-                revert CertifierConflictingEvidence(poolId, milestoneId, signers[i]);
-            }
+        uint256 conflicting = _attestedOtherThan(key, evidenceHash);
+        (address[] memory signers, uint256 signersMask) = _signersOf(signatures, count, digest);
+        // One test for every signer: their bits were gathered as they were recovered.
+        if (signersMask & conflicting != 0) {
+            revert CertifierConflictingEvidence(poolId, milestoneId, _firstSignerIn(signers, conflicting));
         }
         emit CertifiedBySignatures(poolId, milestoneId, msg.sender, evidenceHash, signers);
         pools.recordCertification(poolId, milestoneId, evidenceHash, evidenceURI);
@@ -385,7 +387,7 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
     function _setQuorum(uint256 newQuorum) private {
         if (newQuorum == 0 || newQuorum > _oracleCount) revert CertifierInvalidQuorum(newQuorum, _oracleCount);
         emit QuorumChanged(_quorum, newQuorum);
-        _quorum = newQuorum;
+        _quorum = uint128(newQuorum); // newQuorum <= _oracleCount <= MAX_ORACLE_ACCREDITATIONS
     }
 
     /// @dev The oracle's bit in the accredited mask, or 0 if it is not accredited.
@@ -428,13 +430,14 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
     }
 
     /// @dev The accredited oracles that signed `digest` in the first `count` entries of the packed signatures
-    /// (see `IMilestoneCertifier.certifyWithSignatures`), in strictly ascending order. EOAs (v != 0) are recovered
-    /// with OpenZeppelin's checks (low s, v of 27 or 28, a non-zero address); contract wallets (v = 0) must
-    /// accept their signature by ERC-1271. The caller has checked that `signatures` holds `count` entries.
+    /// (see `IMilestoneCertifier.certifyWithSignatures`), in strictly ascending order, and the mask of their bits.
+    /// EOAs (v != 0) are recovered with OpenZeppelin's checks (low s, v of 27 or 28, a non-zero address; see
+    /// `_recover`); contract wallets (v = 0) must accept their signature by ERC-1271. The caller has checked that
+    /// `signatures` holds `count` entries.
     function _signersOf(bytes calldata signatures, uint256 count, bytes32 digest)
         private
         view
-        returns (address[] memory signers)
+        returns (address[] memory signers, uint256 mask)
     {
         signers = new address[](count);
         address previous = address(0);
@@ -448,19 +451,48 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
                 s := calldataload(add(entry, 0x20))
                 v := byte(0, calldataload(add(entry, 0x40)))
             }
-            address signer;
-            if (v != 0) {
-                ECDSA.RecoverError recoverError;
-                (signer, recoverError,) = ECDSA.tryRecover(digest, v, r, s);
-                if (recoverError != ECDSA.RecoverError.NoError) revert CertifierMalformedSignature(i);
-            } else {
-                signer = _walletSigner(signatures, i, count, digest, r, s);
-            }
+            address signer = v != 0 ? _recover(digest, v, r, s) : _walletSigner(signatures, i, count, digest, r, s);
+            if (signer == address(0)) revert CertifierMalformedSignature(i);
             // Strictly ascending: a duplicate is never greater than itself, so no storage is needed to catch it.
             if (signer <= previous) revert CertifierSignerOutOfOrder(i, signer, previous);
-            if (!isOracle(signer)) revert CertifierNotOracle(signer);
+            uint256 bit = _oracleBit(signer);
+            if (bit == 0) revert CertifierNotOracle(signer);
+            mask |= bit;
             signers[i] = signer;
             previous = signer;
+        }
+    }
+
+    /// @dev The EOA that signed `digest`, or 0 where OpenZeppelin's `ECDSA.tryRecover` reports an error: an s in
+    /// the upper half of the curve order (a malleable twin), a v other than 27 or 28, or no address recovered.
+    /// Assembly only to call the ecrecover precompile on memory past the free pointer, without the copies and the
+    /// error enum of the library's path: about 300 gas per signature, on every certification.
+    function _recover(bytes32 digest, uint8 v, bytes32 r, bytes32 s) private view returns (address signer) {
+        if (uint256(s) > _HALF_CURVE_ORDER || (v != 27 && v != 28)) return address(0);
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, digest)
+            mstore(add(m, 0x20), v)
+            mstore(add(m, 0x40), r)
+            mstore(add(m, 0x60), s)
+            // The precompile returns nothing for a signature it cannot recover: then signer stays 0.
+            if staticcall(gas(), 0x01, m, 0x80, m, 0x20) {
+                if eq(returndatasize(), 0x20) { signer := mload(m) }
+            }
+        }
+    }
+
+    /// @dev The oracles that attested on chain in the round `key` but not `evidenceHash`. The backing is read only
+    /// if someone attested this round: usually no one did, and a certification by signatures skips a cold slot.
+    function _attestedOtherThan(bytes32 key, bytes32 evidenceHash) private view returns (uint256) {
+        uint256 attested = _attested[key];
+        return attested == 0 ? 0 : attested & ~_backing[key][evidenceHash].mask;
+    }
+
+    /// @dev The first of `signers` whose bit is in `mask` (the caller knows one is).
+    function _firstSignerIn(address[] memory signers, uint256 mask) private view returns (address signer) {
+        for (uint256 i; i < signers.length; ++i) {
+            if (_oracleBit(signers[i]) & mask != 0) return signers[i];
         }
     }
 
