@@ -58,6 +58,21 @@ TARGET_GAS: dict[str, int] = {
     "refund after failure (ETH)": 46_000,
 }
 
+# What issue "trust-minimised escrow" added to each operation, measured by this bench before and after it landed
+# (docs/benchmarks.md, "What the trust-minimised escrow costs"): the stored URI hash that lets anyone finalise
+# attestations, the payee recorded at certification, the voided-evidence and round checks, the challenge window at
+# release. Issue 14 lets a target be exceeded by the measured cost of a guarantee, and no more; the purchases and the
+# refund got no dearer, so they have no allowance.
+ESCROW_COST_PER_EXTRA_SIGNATURE = 456
+ESCROW_COST: dict[str, int] = {
+    "attest on chain (not completing the quorum)": 29_612,
+    **{
+        f"certify with {m} signature{'s' if m > 1 else ''}": 38_135 + ESCROW_COST_PER_EXTRA_SIGNATURE * (m - 1)
+        for m in range(1, 6)
+    },
+    "release a tranche (ETH), payee paid before": 3_100,
+}
+
 
 # Costs moved off the hot paths (a status kept where a purchase reads it, a refund per token frozen at failure)
 # land here. They have no floor: they are printed so that none of them is seen to grow with the number of pools.
@@ -84,6 +99,15 @@ class Measurement:
     @property
     def meets_target(self) -> bool:
         return self.gas <= self.target
+
+    @property
+    def allowance(self) -> int:
+        """The escrow's measured cost on this operation, which the target may be exceeded by."""
+        return ESCROW_COST.get(self.operation, 0)
+
+    @property
+    def meets_target_with_allowance(self) -> bool:
+        return self.gas <= self.target + self.allowance
 
 
 class GasBench:
