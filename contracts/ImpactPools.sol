@@ -122,6 +122,11 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
     PauseState private _pause;
     mapping(uint256 poolId => Pool) private _pools;
     mapping(uint256 poolId => mapping(uint256 milestoneId => Milestone)) private _milestones;
+    /// @dev The registry's status of each site, written only by the registry on every change of it
+    /// (`recordSiteStatus`), so that a purchase reads one slot here instead of calling the registry (a cold account
+    /// and a cold slot there). One write per change, whatever the number of the site's pools: the status is the
+    /// site's, not the pool's.
+    mapping(uint256 siteId => ISiteRegistry.SiteStatus) private _siteStatusCopy;
 
     /// @param admin The programme's admin account (typically a multisig); it grants the roles below.
     /// @param programme The account that opens pools.
@@ -150,6 +155,11 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
 
     modifier onlyCertifier() {
         if (msg.sender != address(certifier)) revert PoolsNotCertifier(msg.sender);
+        _;
+    }
+
+    modifier onlyRegistry() {
+        if (msg.sender != address(registry)) revert PoolsNotRegistry(msg.sender);
         _;
     }
 
@@ -225,6 +235,12 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         (s.pausedAt, s.endsAt) = (0, 0);
         _pause = s;
         emit Unpaused(msg.sender);
+    }
+
+    /// @inheritdoc IImpactPools
+    function recordSiteStatus(uint256 siteId, ISiteRegistry.SiteStatus status) external onlyRegistry {
+        // No event: the registry's `SiteStatusChanged` of the same transaction already says it.
+        _siteStatusCopy[siteId] = status;
     }
 
     // ----------------------------------------------------------------------------------------------------------
@@ -518,6 +534,11 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
     }
 
     /// @inheritdoc IImpactPools
+    function siteStatus(uint256 siteId) external view returns (ISiteRegistry.SiteStatus) {
+        return _siteStatusCopy[siteId];
+    }
+
+    /// @inheritdoc IImpactPools
     function paused() public view returns (bool) {
         PauseState memory s = _pause;
         return s.pausedAt != 0 && block.timestamp < s.endsAt;
@@ -678,6 +699,9 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         if (clock > deadline) {
             revert PoolsMilestoneDeadlinePassed(poolId, milestoneId, deadline + (block.timestamp - clock));
         }
+        // The payee a certification records is the registry's beneficiary now, so the call is made anyway; its
+        // status comes in the same slot there and equals the copy here (written in the same transaction as every
+        // change), which would cost one more cold slot.
         ISiteRegistry.SiteStatus status;
         (status, beneficiary) = registry.statusAndBeneficiary(p.siteId);
         if (status == ISiteRegistry.SiteStatus.Withdrawn) revert PoolsSiteWithdrawn(poolId, p.siteId);
@@ -731,8 +755,8 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         if (tokens > balance) revert ERC1155InsufficientBalance(msg.sender, balance, tokens, poolId);
     }
 
-    function _siteStatus(uint256 siteId) private view returns (ISiteRegistry.SiteStatus status) {
-        (status,) = registry.statusAndBeneficiary(siteId);
+    function _siteStatus(uint256 siteId) private view returns (ISiteRegistry.SiteStatus) {
+        return _siteStatusCopy[siteId];
     }
 
     function _requireFundable(uint256 siteId) private view {

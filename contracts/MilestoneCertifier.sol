@@ -34,7 +34,7 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
     /// @notice How many oracle accreditations this contract can ever make (one bit each in a 256-bit mask).
     uint256 public constant MAX_ORACLE_ACCREDITATIONS = 256;
 
-    /// @notice The pools whose milestones are certified here.
+    /// @inheritdoc IMilestoneCertifier
     IImpactPools public immutable pools;
     /// @notice The register of sites (for the separation of duties).
     ISiteRegistry public immutable registry;

@@ -15,6 +15,15 @@ import {ISiteRegistry} from "./interfaces/ISiteRegistry.sol";
 /// (`AccessControlDefaultAdminRules`); `REGISTRAR_ROLE` does the day-to-day registration work. A beneficiary
 /// change waits the change delay (`DelayedChanges`); status changes are immediate because none of them can send
 /// investors' money anywhere but back to them.
+/// Every status change is also written, in the same transaction, to the pools' copy of it
+/// (`IImpactPools.recordSiteStatus`), so that a purchase reads one slot of the pools instead of calling here. The
+/// registry reaches the pools through the certifier (`certifier.pools()`) rather than an address of its own: the
+/// certifier is already an immutable here, its `pools` is immutable, and its constructor already checks that those
+/// pools were built on this registry (`CertifierMiswired`), so no constructor, deployment order or wiring check
+/// changes, and no registry can be wired to pools that would refuse its writes. A status change is rare (the
+/// programme's decision); the one more view call it pays is nothing beside a call per purchase. No status can
+/// change before the certifier exists: `registerSite` asks it about the beneficiary, and only a registered site
+/// has a status to change.
 contract SiteRegistry is ISiteRegistry, AccessControlDefaultAdminRules, DelayedChanges {
     /// @notice May register sites, change their status and metadata, and schedule beneficiary changes.
     bytes32 public constant REGISTRAR_ROLE = keccak256("REGISTRAR_ROLE");
@@ -79,6 +88,7 @@ contract SiteRegistry is ISiteRegistry, AccessControlDefaultAdminRules, DelayedC
         ++_sitesPaying[beneficiary];
         emit SiteRegistered(siteId, wdpaId, beneficiary, name, countryCode, metadataURI);
         emit SiteStatusChanged(siteId, SiteStatus.None, SiteStatus.Candidate);
+        _copyStatusToPools(siteId, SiteStatus.Candidate);
     }
 
     /// @inheritdoc ISiteRegistry
@@ -90,6 +100,7 @@ contract SiteRegistry is ISiteRegistry, AccessControlDefaultAdminRules, DelayedC
         if (newStatus == SiteStatus.Suspended) _statusBeforeSuspension[siteId] = previous;
         s.status = newStatus;
         emit SiteStatusChanged(siteId, previous, newStatus);
+        _copyStatusToPools(siteId, newStatus);
     }
 
     /// @inheritdoc ISiteRegistry
@@ -195,6 +206,13 @@ contract SiteRegistry is ISiteRegistry, AccessControlDefaultAdminRules, DelayedC
     function _grantRole(bytes32 role, address account) internal override returns (bool) {
         if (address(certifier).code.length != 0 && certifier.isOracle(account)) revert RegistryOracleConflict(account);
         return super._grantRole(role, account);
+    }
+
+    /// @dev The pools' copy of the status must follow every change at once (see the contract's note): a status
+    /// write here without this call would let a suspended or withdrawn site take money. Last, after the events: the
+    /// pools only store the value and call nothing.
+    function _copyStatusToPools(uint256 siteId, SiteStatus status) private {
+        certifier.pools().recordSiteStatus(siteId, status);
     }
 
     function _checkBeneficiary(address beneficiary) private view {

@@ -325,6 +325,8 @@ interface IImpactPools {
     error PoolsZeroEvidence();
     /// @notice Only the certifier fixed at construction records and voids certifications.
     error PoolsNotCertifier(address caller);
+    /// @notice Only the registry fixed at construction writes the pools' copy of a site's status.
+    error PoolsNotRegistry(address caller);
 
     /// @notice The milestone has not been certified.
     error PoolsMilestoneNotCertified(uint256 poolId, uint256 milestoneId);
@@ -413,6 +415,14 @@ interface IImpactPools {
         string calldata reasonURI
     ) external returns (bytes32[] memory evidenceHashes);
 
+    /// @notice Records a site's Green List status in the pools' copy of it, which purchases, pool openings,
+    /// releases and failures read instead of calling the registry.
+    /// @dev Only the registry fixed at construction, which calls it on every status change (`registerSite`,
+    /// `setStatus`) in the same transaction: the copy is `registry.site(siteId).status` at all times.
+    /// @param siteId The site.
+    /// @param status Its new status.
+    function recordSiteStatus(uint256 siteId, ISiteRegistry.SiteStatus status) external;
+
     /// @notice Releases a final milestone's tranche to the payee recorded at its certification.
     /// @dev Anyone may call it. If the payee rejects the payment it is credited instead (`withdrawCredit`), so a
     /// payee cannot block a release. Not while paused, nor while the site is suspended.
@@ -485,6 +495,10 @@ interface IImpactPools {
 
     /// @notice The reason a pool can be failed now, or `None`.
     function failureDue(uint256 poolId) external view returns (FailureReason);
+
+    /// @notice A site's Green List status as the pools hold it (`recordSiteStatus`): always the registry's, `None`
+    /// for an id never registered.
+    function siteStatus(uint256 siteId) external view returns (ISiteRegistry.SiteStatus);
 
     /// @notice The register of sites.
     function registry() external view returns (ISiteRegistry);

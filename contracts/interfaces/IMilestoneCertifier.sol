@@ -2,6 +2,7 @@
 pragma solidity ^0.8.20;
 
 import {IDelayedChanges} from "./IDelayedChanges.sol";
+import {IImpactPools} from "./IImpactPools.sol";
 
 /// @title IMilestoneCertifier
 /// @notice Accredited milestone oracles (members of an Expert Assessment Group for the Green List) attest that a
@@ -312,6 +313,10 @@ interface IMilestoneCertifier is IDelayedChanges {
         string calldata evidenceURI,
         uint256 deadline
     ) external view returns (bytes32);
+
+    /// @notice The pools whose milestones are certified here (immutable; their certifier and registry were checked
+    /// at construction).
+    function pools() external view returns (IImpactPools);
 
     /// @notice The number of distinct accredited oracles that must back the same evidence.
     function quorum() external view returns (uint256);

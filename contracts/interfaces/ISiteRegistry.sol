@@ -129,7 +129,7 @@ interface ISiteRegistry is IDelayedChanges {
     // ----------------------------------------------------------------------------------------------------------
 
     /// @notice Registers a site as a Green List candidate.
-    /// @dev Only the registrar role.
+    /// @dev Only the registrar role. Writes the status to the pools' copy (`IImpactPools.recordSiteStatus`).
     /// @param name Human-readable name.
     /// @param countryCode ISO 3166-1 alpha-2 code.
     /// @param wdpaId WDPA number; unique in the register.
@@ -148,7 +148,8 @@ interface ISiteRegistry is IDelayedChanges {
     /// or sends it back to them.
     /// @dev Only the registrar role. The transitions: Candidate -> Green Listed (admitted), Candidate or Green
     /// Listed -> Suspended (an alert), Green Listed -> Candidate (the status lapsed), Suspended -> the status it had
-    /// before the suspension (reinstated), and any status -> Withdrawn, which is final.
+    /// before the suspension (reinstated), and any status -> Withdrawn, which is final. Writes the new status to
+    /// the pools' copy (`IImpactPools.recordSiteStatus`) in the same transaction.
     /// @param siteId The site.
     /// @param newStatus The new status.
     function setStatus(uint256 siteId, SiteStatus newStatus) external;
@@ -173,7 +174,9 @@ interface ISiteRegistry is IDelayedChanges {
     /// @return The site; reverts with `RegistryUnknownSite` for an unknown id.
     function site(uint256 siteId) external view returns (Site memory);
 
-    /// @notice The two facts a funding pool needs, read in one storage slot.
+    /// @notice A site's status and wallet, read in one storage slot: the pools call it for the payee of a
+    /// certification and for a credit withdrawn by the site's wallet now (they keep their own copy of the status for
+    /// everything else, `IImpactPools.siteStatus`).
     /// @param siteId The site.
     /// @return status The site's Green List status (`None` for an unknown id).
     /// @return beneficiary The site manager's wallet.

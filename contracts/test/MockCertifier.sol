@@ -8,6 +8,15 @@ import {IImpactPools} from "../interfaces/IImpactPools.sol";
 /// pools what the real certifier never would (e.g. a zero evidence hash): the pools' own checks, not the
 /// certifier's, must refuse it.
 contract MockCertifier {
+    /// @notice The pools wired to it (set once they exist): the registry writes their copy of each site's status
+    /// through `pools()`, as with the real certifier.
+    IImpactPools public pools;
+
+    /// @notice Names the pools that a registry built on this mock writes site statuses to.
+    function setPools(IImpactPools impactPools) external {
+        pools = impactPools;
+    }
+
     /// @notice Nobody is an oracle here.
     function isOracle(address) external pure returns (bool) {
         return false;
@@ -19,9 +28,9 @@ contract MockCertifier {
     }
 
     /// @notice Records a certification in `pools` as their certifier.
-    function record(IImpactPools pools, uint256 poolId, uint256 milestoneId, bytes32 evidenceHash, string calldata uri)
+    function record(IImpactPools target, uint256 poolId, uint256 milestoneId, bytes32 evidenceHash, string calldata uri)
         external
     {
-        pools.recordCertification(poolId, milestoneId, evidenceHash, uri);
+        target.recordCertification(poolId, milestoneId, evidenceHash, uri);
     }
 }

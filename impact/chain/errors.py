@@ -342,6 +342,7 @@ SENTENCES: dict[str, Callable[[Args], str]] = {
     ),
     "PoolsOracleConflict": lambda a: f"{_addr(a['account'])} is an accredited oracle and can hold no role here",
     "PoolsNotCertifier": lambda a: f"only the certifier records and voids certifications, not {_addr(a['caller'])}",
+    "PoolsNotRegistry": lambda a: f"only the registry records a site's status in the pools, not {_addr(a['caller'])}",
     "PoolsZeroAddress": lambda a: "the registry or certifier address is zero",
     "PoolsInvalidChallengeWindow": lambda a: (
         f"a challenge window of {format_duration(a['challengeWindow'])} is longer than the "

@@ -962,7 +962,8 @@ contract PoolsHandler {
     /// pending (and it is live); changes execute only after their delay; pauses are bounded and cool down; a pool's
     /// clock stops while paused and challenge windows end on it; the quorum, the accredited oracles, the signature
     /// epoch, the reviewers, the beneficiaries and the delays are what the executed changes made them; no oracle
-    /// holds another duty; a certification stands as recorded unless a reviewer voided it within its window.
+    /// holds another duty; a certification stands as recorded unless a reviewer voided it within its window; the
+    /// pools' copy of each site's status is the registry's.
     function checkRules() external view {
         _noViolation(RULES);
         require(certifier.pendingChangeCount() == pendingCertifier, "certifier pending count != ghost");
@@ -974,6 +975,11 @@ contract PoolsHandler {
         for (uint256 si; si < siteIds.length; ++si) {
             (, address wallet) = registry.statusAndBeneficiary(siteIds[si]);
             require(wallet == beneficiary[si], "beneficiary != ghost");
+            // The pools decide purchases, releases and failures on their copy of the status: it must be the
+            // registry's at all times (and the ghost's, which follows every accepted `setStatus`).
+            ISiteRegistry.SiteStatus registered = registry.site(siteIds[si]).status;
+            require(pools.siteStatus(siteIds[si]) == registered, "pools' copy of a site's status != registry's");
+            require(registered == status[si], "site status != ghost");
             uint256 pending = pendingRegistryDelay + pendingForSite[si];
             require(registry.pendingChangesAffecting(siteIds[si]) == pending, "registry pending count != ghost");
         }

@@ -37,6 +37,7 @@ def mock_wired(programme, alice):
     mock = MockCertifier.deploy({"from": programme})
     registry = SiteRegistry.deploy(0, programme, programme, CHANGE_DELAY, mock, {"from": programme})
     pools = ImpactPools.deploy(programme, programme, programme, registry, mock, TOKEN_URI, {"from": programme})
+    mock.setPools(pools, {"from": programme})
     site_id = registry.registerSite("Site", b"CN", 7, "", accounts.add(), {"from": programme}).return_value
     now = latest_time()
     params = (site_id, ZERO_ADDRESS, PRICE_ETH, 1, 10, now - 1, now + DAY, 0)

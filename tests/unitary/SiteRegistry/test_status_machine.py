@@ -3,7 +3,8 @@
 Candidate -> Green Listed (admitted); Candidate or Green Listed -> Suspended (an alert); Green Listed -> Candidate
 (the status lapsed); Suspended -> the status it had before (reinstated); any -> Withdrawn, which is final (a
 withdrawn site refuses every change with `RegistrySiteWithdrawn`). Anything else reverts with
-`RegistryInvalidTransition(siteId, from, to)`.
+`RegistryInvalidTransition(siteId, from, to)`. After every one, allowed or refused, the pools' copy of the status
+(`ImpactPools.siteStatus`) is the registry's.
 """
 
 import brownie
@@ -43,28 +44,32 @@ def reach(registry, site_id, programme, start):
 
 
 @pytest.mark.parametrize("start, to", [case for case in CASES if case in ALLOWED])
-def test_an_allowed_transition_is_made_and_emitted(registry, site_id, programme, start, to):
+def test_an_allowed_transition_is_made_and_emitted(registry, pools, site_id, programme, start, to):
     reach(registry, site_id, programme, start)
+    assert pools.siteStatus(site_id) == STATUS_AT[start]
     tx = registry.setStatus(site_id, to, {"from": programme})
     assert registry.site(site_id).dict()["status"] == to
+    assert pools.siteStatus(site_id) == to
     event = tx.events["SiteStatusChanged"]
     assert (event["siteId"], event["previousStatus"], event["newStatus"]) == (site_id, STATUS_AT[start], to)
 
 
 @pytest.mark.parametrize("start, to", [case for case in CASES if case not in ALLOWED and case[0] != "withdrawn"])
-def test_a_refused_transition_reverts_with_both_statuses(registry, site_id, programme, start, to):
+def test_a_refused_transition_reverts_with_both_statuses(registry, pools, site_id, programme, start, to):
     reach(registry, site_id, programme, start)
     with brownie.reverts(error("RegistryInvalidTransition", site_id, STATUS_AT[start], to)):
         registry.setStatus(site_id, to, {"from": programme})
     assert registry.site(site_id).dict()["status"] == STATUS_AT[start]
+    assert pools.siteStatus(site_id) == STATUS_AT[start]
 
 
 @pytest.mark.parametrize("to", [NONE, C, G, S, W])
-def test_a_withdrawn_site_never_changes_status_again(registry, site_id, programme, to):
+def test_a_withdrawn_site_never_changes_status_again(registry, pools, site_id, programme, to):
     reach(registry, site_id, programme, "withdrawn")
     with brownie.reverts(error("RegistrySiteWithdrawn", site_id)):
         registry.setStatus(site_id, to, {"from": programme})
     assert registry.site(site_id).dict()["status"] == W
+    assert pools.siteStatus(site_id) == W
 
 
 def test_a_reinstated_site_can_be_suspended_again_and_returns_to_its_latest_status(registry, site_id, programme):
