@@ -97,7 +97,7 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
 
     /// @dev One slot: when the current pause started (0 if none) and ends by itself, the seconds of earlier pauses,
     /// the first second the next pause may start, and the reentrancy lock. The lock shares the pause's slot so that
-    /// a guarded call that also checks the pause (buy, release, exit's clock) reads one cold slot instead of two;
+    /// a call that checks both (buy, release, exit's clock) reads one cold slot instead of two;
     /// it is `_NOT_ENTERED` (1, never 0, so that entering writes a non-zero slot rather than a zero one) outside a
     /// guarded call and `_ENTERED` inside one. Every write of the pause fields reads the slot first and writes the
     /// lock back as it found it (`_pause = s` after `s = _pause`), and the lock's own writes touch only its byte.
@@ -169,8 +169,10 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
     }
 
     /// @dev OpenZeppelin's `ReentrancyGuard` (same semantics and error), with the lock in the pause's slot: a call
-    /// that checks the pause after entering reads that slot warm. While a guarded function runs, every guarded
-    /// function reverts; the pause functions may still run (they are not guarded, as before) and keep the lock.
+    /// that checks the pause after entering reads that slot warm. While a guarded function (or a token purchase)
+    /// runs, every guarded function and every purchase reverts; the pause functions may still run (they are not
+    /// guarded, as before) and keep the lock, and so may `refund` and `withdrawCredit`, which need no lock (each
+    /// says why).
     modifier nonReentrant() {
         _enter();
         _;
@@ -248,14 +250,11 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
     // ----------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IImpactPools
-    function buy(uint256 poolId, uint256 tokens, address recipient)
-        external
-        payable
-        nonReentrant
-        returns (uint256 cost)
-    {
+    function buy(uint256 poolId, uint256 tokens, address recipient) external payable returns (uint256 cost) {
         Pool storage p = _pools[poolId];
-        // The pause check and the pool's clock from one read of the pause state: a purchase pays for it once.
+        // The lock, the pause check and the pool's clock from one read of their slot: a purchase pays for it once.
+        // A purchase inside a guarded call still reverts as before (`_clockUnlessPaused` checks the lock first);
+        // only the token path takes the lock (below).
         uint256 clock = _clockUnlessPaused(p);
         (address asset, uint256 saleStart, uint256 saleEnd) = (p.asset, p.saleStart, p.saleEnd);
         if (saleEnd == 0) revert PoolsUnknownPool(poolId);
@@ -278,13 +277,23 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         p.tokensSold = uint64(sold + tokens);
 
         if (asset == address(0)) {
+            // No lock on the ETH path: its only external call is the mint's receiver hook, the last thing it does,
+            // after every effect (the count sold, the payment, the event, the balance). A receiver that calls back
+            // (another purchase, a refund, a release, an exit) finds the purchase complete, as a later transaction
+            // would, and nothing here runs after its call. A purchase made from inside another guarded call still
+            // reverts: the lock was checked above.
             if (msg.value != cost) revert PoolsWrongPayment(cost, msg.value);
         } else {
             if (msg.value != 0) revert PoolsWrongPayment(0, msg.value);
+            // The token path keeps the lock, until after the mint as before: `_pullExactly` judges the payment by
+            // this contract's balance before and after the pull, and a purchase nested inside the token's transfer
+            // would add its own payment to that difference and pass an outer buyer's short payment.
+            _pause.lock = _ENTERED;
             _pullExactly(IERC20(asset), msg.sender, cost);
         }
         emit TokensPurchased(poolId, msg.sender, recipient, tokens, cost);
         _mint(recipient, poolId, tokens, "");
+        if (asset != address(0)) _pause.lock = _NOT_ENTERED;
     }
 
     /// @inheritdoc IImpactPools
@@ -304,7 +313,14 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
     }
 
     /// @inheritdoc IImpactPools
-    function refund(uint256 poolId, uint256 tokens) external nonReentrant returns (uint256 amount) {
+    /// @dev No reentrancy lock (it would cost a cold slot read and a write per refund): every effect (the refunded
+    /// count, the burn, the event) is done before the payment, which is the last thing it does, and the amount
+    /// rests only on what `fail` froze (the refund per token) and on the caller's own balance, burned first. A
+    /// holder called back by the payment, or calling from inside another call of this contract's (a release's
+    /// push, an exit's payment, a purchase's hook or token pull), finds its tokens already burned and counted, as a
+    /// later transaction would. And a refund only takes money out: nested in an ERC-20 purchase's pull, it lowers
+    /// the balance difference `_pullExactly` checks, so it can make that purchase fail but never pass short.
+    function refund(uint256 poolId, uint256 tokens) external returns (uint256 amount) {
         Pool storage p = _existingPool(poolId);
         if (p.failure == FailureReason.None) revert PoolsNotFailed(poolId);
         _requireBalance(poolId, tokens);
@@ -425,14 +441,20 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         address payee = m.payee;
 
         // A push the payee rejects is credited instead, so that no payee can block a release. The credit is
-        // written after the failed call, which is safe: the call failed, and nonReentrant holds.
+        // written after the failed call, which is safe: the call failed (what it did was reverted), nonReentrant
+        // holds, and `withdrawCredit` (not guarded) finds no credit while the push is in flight.
         bool pushed = _tryPay(p.asset, payee, amount);
         if (!pushed) m.credited = true;
         emit TrancheReleased(poolId, milestoneId, payee, amount, !pushed);
     }
 
     /// @inheritdoc IImpactPools
-    function withdrawCredit(uint256 poolId, uint256 milestoneId) external nonReentrant returns (uint256 amount) {
+    /// @dev No reentrancy lock (a cold slot read and a write saved): the credit is cleared before the payment, the
+    /// last thing it does, so a call back finds nothing to withdraw; and during a release's push the milestone's
+    /// credit is not yet set (it is set only after a push that failed, whose call and everything it did reverted).
+    /// The amount cannot move under it: a credited milestone is final, so its tranche counts the tokens live at
+    /// its finality, which no refund, exit or purchase in flight changes. Like a refund, it only takes money out.
+    function withdrawCredit(uint256 poolId, uint256 milestoneId) external returns (uint256 amount) {
         Pool storage p = _existingPool(poolId);
         if (milestoneId >= p.milestoneCount) revert PoolsUnknownMilestone(poolId, milestoneId);
         Milestone storage m = _milestones[poolId][milestoneId];
@@ -605,17 +627,18 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         if (s.pausedAt != 0) total += (block.timestamp < s.endsAt ? block.timestamp : s.endsAt) - s.pausedAt;
     }
 
-    /// @dev `_requireNotPaused` and `_clock` in one read of the pause state. Not paused now, an earlier pause that
-    /// ended by itself counts up to its end.
+    /// @dev The reentrancy guard's check, `_requireNotPaused` and `_clock` in one read of the slot they share. Not
+    /// paused now, an earlier pause that ended by itself counts up to its end.
     function _clockUnlessPaused(Pool storage p) private view returns (uint256) {
         uint256 word;
         // Assembly only to test the pause fields at once: never paused since deployment, they are all zeros and
-        // every pool's clock is the block time, so a purchase pays one (warm, the lock shares the slot) storage read
-        // here and no unpacking.
+        // every pool's clock is the block time, so a purchase pays one storage read here and no unpacking.
         assembly ("memory-safe") {
             word := sload(_pause.slot)
         }
-        // The lock's byte above the pause fields is not part of the test.
+        // The lock's byte, above the pause fields (nothing is above it), checked as the guard would, from the word
+        // already read; it is not part of the pause test.
+        if (word >> 160 == _ENTERED) revert ReentrancyGuardReentrantCall();
         if (word & _PAUSE_FIELDS == 0) return block.timestamp;
         PauseState memory s = _pause;
         uint256 pausedSeconds = s.pausedTotal;

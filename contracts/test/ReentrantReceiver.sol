@@ -7,14 +7,16 @@ import {IImpactPools} from "../interfaces/IImpactPools.sol";
 
 /// @title ReentrantReceiver
 /// @notice An investor contract that, from its ERC-1155 receive hook or its ETH receive, calls back into the
-/// pools (buy again, refund, release) to try to mint past the cap, drain a refund twice or release a tranche twice.
+/// pools (buy again, refund, release, exit, withdraw a credit) to try to mint past the cap, drain a refund twice,
+/// release a tranche twice or withdraw a credit twice. As a site's wallet it can refuse pushes (`setRejecting`).
 contract ReentrantReceiver is IERC1155Receiver {
     enum Attack {
         None,
         Buy,
         Refund,
         Release,
-        Exit
+        Exit,
+        Withdraw
     }
 
     IImpactPools public immutable pools;
@@ -23,14 +25,33 @@ contract ReentrantReceiver is IERC1155Receiver {
     uint256 public tokens;
     bool public reentered;
     bytes public reentryError;
+    /// @notice What the re-entrant purchase pays (0 unless `armBuy` set it).
+    uint256 public reentryValue;
+    /// @notice While true, its ETH receive refuses every payment.
+    bool public rejecting;
 
     constructor(IImpactPools impactPools) {
         pools = impactPools;
     }
 
-    /// @notice Sets which call the hooks make (for Release, `amount` is the milestone id).
+    /// @notice Sets which call the hooks make (for Release and Withdraw, `amount` is the milestone id).
     function arm(Attack what, uint256 pool, uint256 amount) external {
         (attack, poolId, tokens) = (what, pool, amount);
+    }
+
+    /// @notice Arms a re-entrant purchase of `amount` tokens that pays `msg.value` (kept here until then).
+    function armBuy(uint256 pool, uint256 amount) external payable {
+        (attack, poolId, tokens, reentryValue) = (Attack.Buy, pool, amount, msg.value);
+    }
+
+    /// @notice Makes its ETH receive refuse payments, or take them again.
+    function setRejecting(bool value) external {
+        rejecting = value;
+    }
+
+    /// @notice Withdraws a tranche credited to it as a site's payee.
+    function withdrawCredit(uint256 pool, uint256 milestoneId) external {
+        pools.withdrawCredit(pool, milestoneId);
     }
 
     /// @notice Buys tokens for itself with ETH.
@@ -66,6 +87,7 @@ contract ReentrantReceiver is IERC1155Receiver {
     }
 
     receive() external payable {
+        require(!rejecting, "rejecting");
         _strike();
     }
 
@@ -76,7 +98,7 @@ contract ReentrantReceiver is IERC1155Receiver {
         attack = Attack.None;
         reentered = true;
         if (what == Attack.Buy) {
-            try pools.buy{value: 0}(poolId, tokens, address(this)) {} catch (bytes memory err) {
+            try pools.buy{value: reentryValue}(poolId, tokens, address(this)) {} catch (bytes memory err) {
                 reentryError = err;
             }
         } else if (what == Attack.Refund) {
@@ -85,6 +107,10 @@ contract ReentrantReceiver is IERC1155Receiver {
             }
         } else if (what == Attack.Exit) {
             try pools.exit(poolId, tokens) {} catch (bytes memory err) {
+                reentryError = err;
+            }
+        } else if (what == Attack.Withdraw) {
+            try pools.withdrawCredit(poolId, tokens) {} catch (bytes memory err) {
                 reentryError = err;
             }
         } else {

@@ -1,46 +1,57 @@
-"""Attackers that re-enter the pools (buy, refund, release, exit) from an ERC-1155 receive hook or an ETH receive
-gain nothing."""
+"""Attackers that re-enter the pools (buy, refund, release, exit, withdraw a credit) from an ERC-1155 receive hook,
+an ETH receive or a token's transfer gain nothing.
+
+Which calls hold the lock: exit, release and a purchase paid in a token. An ETH purchase, a refund and a credit
+withdrawal do not (each does every effect before its one external call, the last thing it does); a call back from
+inside them behaves as a later transaction would. Every purchase still checks the lock, so none runs inside a
+call that holds it."""
 
 import brownie
-from brownie import ReentrantReceiver
+from brownie import ReentrantReceiver, ReentrantToken, web3
+from eth_abi import encode
 from support import PRICE_ETH, assert_escrow_adds_up, error
 
 REENTRANCY_GUARD = "0x3ee5aeb5"  # ReentrancyGuardReentrantCall()
-BUY, REFUND, RELEASE, EXIT = 1, 2, 3, 4  # ReentrantReceiver.Attack
+BUY, REFUND, RELEASE, EXIT, WITHDRAW = 1, 2, 3, 4, 5  # ReentrantReceiver.Attack
 
 
-def test_a_receiver_re_entering_buy_from_its_mint_hook_is_stopped(pools, eth_pool, alice):
+def revert_data(signature: str, *args) -> str:
+    """The revert data of custom error `signature` (e.g. "PoolsZeroTokens()") with `args`, as 0x-hex."""
+    types = signature[signature.index("(") + 1 : -1]
+    encoded = encode(types.split(","), list(args)) if types else b""
+    return "0x" + (web3.keccak(text=signature)[:4] + encoded).hex()
+
+
+# --- an ETH purchase: no lock, its hook comes after every effect -----------------------------------------------------
+
+
+def test_a_receiver_re_entering_buy_from_its_mint_hook_finds_the_cap_already_counted(pools, eth_pool, alice):
     attacker = ReentrantReceiver.deploy(pools, {"from": alice})
     attacker.arm(BUY, eth_pool, 1_000, {"from": alice})  # try to buy the whole cap again from inside the hook
     attacker.buy(eth_pool, 10, {"from": alice, "value": 10 * PRICE_ETH})
     assert attacker.reentered()
-    assert attacker.reentryError() == REENTRANCY_GUARD
+    # The purchase in progress is already counted: 990 left, not 1,000.
+    assert attacker.reentryError() == revert_data("PoolsCapExceeded(uint256,uint256,uint256)", eth_pool, 990, 1_000)
     assert pools.balanceOf(attacker, eth_pool) == 10
     assert pools.totalSupply(eth_pool) == 10
     assert pools.balance() == 10 * PRICE_ETH
     assert_escrow_adds_up(pools, eth_pool)
 
 
-def test_a_holder_re_entering_refund_from_its_eth_receive_is_paid_once(pools, eth_pool, alice, bob, buy, close_sale):
+def test_a_purchase_from_inside_a_purchases_hook_is_a_purchase_like_any_later_one(pools, eth_pool, alice):
     attacker = ReentrantReceiver.deploy(pools, {"from": alice})
-    attacker.buy(eth_pool, 10, {"from": alice, "value": 10 * PRICE_ETH})
-    buy(eth_pool, bob, 10)
-    close_sale(eth_pool)
-    pools.fail(eth_pool, {"from": alice})
-    attacker.arm(REFUND, eth_pool, 5, {"from": alice})
-    attacker.refund(eth_pool, 5, {"from": alice})
-    assert attacker.reentered()
-    assert attacker.reentryError() == REENTRANCY_GUARD
-    assert attacker.balance() == 5 * PRICE_ETH
-    assert pools.balanceOf(attacker, eth_pool) == 5
+    attacker.armBuy(eth_pool, 5, {"from": alice, "value": 5 * PRICE_ETH})
+    tx = attacker.buy(eth_pool, 10, {"from": alice, "value": 10 * PRICE_ETH})
+    assert attacker.reentered() and attacker.reentryError() == "0x"
+    assert [e["tokens"] for e in tx.events["TokensPurchased"]] == [10, 5]
+    assert pools.balanceOf(attacker, eth_pool) == 15
+    assert pools.pool(eth_pool).dict()["tokensSold"] == 15
     assert pools.balance() == 15 * PRICE_ETH
     assert_escrow_adds_up(pools, eth_pool)
-    # bob's share is intact
-    assert pools.refundQuote(eth_pool, 10) == 10 * PRICE_ETH
 
 
-def test_a_receiver_re_entering_release_from_its_mint_hook_is_stopped(
-    pools, open_pool, funded_pool, certify_final, manager, alice
+def test_a_release_from_inside_a_purchases_hook_releases_the_tranche_once(
+    pools, open_pool, funded_pool, certify_final, manager, alice, rando
 ):
     certify_final(funded_pool, 0)  # a tranche that could be released, in another pool
     eth_pool = open_pool()
@@ -48,12 +59,134 @@ def test_a_receiver_re_entering_release_from_its_mint_hook_is_stopped(
     attacker.arm(RELEASE, funded_pool, 0, {"from": alice})
     manager_before = manager.balance()
     attacker.buy(eth_pool, 10, {"from": alice, "value": 10 * PRICE_ETH})
-    assert attacker.reentered()
-    assert attacker.reentryError() == REENTRANCY_GUARD
-    assert manager.balance() == manager_before  # nothing was released from inside the purchase
-    assert not pools.milestone(funded_pool, 0).dict()["released"]
+    assert attacker.reentered() and attacker.reentryError() == "0x"
+    tranche = pools.milestone(funded_pool, 0).dict()["trancheAmount"]
+    assert manager.balance() == manager_before + tranche  # as anyone's release after the purchase would
+    with brownie.reverts(error("PoolsTrancheAlreadyReleased", funded_pool, 0)):
+        pools.release(funded_pool, 0, {"from": rando})
+    assert pools.balanceOf(attacker, eth_pool) == 10
     assert_escrow_adds_up(pools, funded_pool)
     assert_escrow_adds_up(pools, eth_pool)
+
+
+def test_a_purchase_from_inside_a_guarded_call_is_still_stopped(
+    pools, registry, programme, site_id, eth_pool, alice, bob, buy, rando
+):
+    attacker = ReentrantReceiver.deploy(pools, {"from": alice})
+    attacker.buy(eth_pool, 10, {"from": alice, "value": 10 * PRICE_ETH})
+    buy(eth_pool, bob, 10)
+    registry.scheduleBeneficiaryChange(site_id, rando, {"from": programme})  # exits open
+    attacker.armBuy(eth_pool, 1, {"from": alice, "value": PRICE_ETH})
+    attacker.exit(eth_pool, 5, {"from": alice})  # the exit's payment calls back into buy
+    assert attacker.reentered()
+    assert attacker.reentryError() == REENTRANCY_GUARD
+    assert pools.balanceOf(attacker, eth_pool) == 5
+    assert pools.pool(eth_pool).dict()["tokensSold"] == 20
+    assert_escrow_adds_up(pools, eth_pool)
+
+
+# --- a purchase paid in a token keeps the lock ---------------------------------------------------------------------
+
+
+def test_a_purchase_from_inside_a_token_purchases_payment_is_stopped(pools, open_pool, programme, alice, bob):
+    token = ReentrantToken.deploy({"from": programme})
+    token.mint(alice, 100 * PRICE_ETH, {"from": programme})
+    token.mint(bob, 100 * PRICE_ETH, {"from": programme})
+    token_pool = open_pool(asset=token.address, price=PRICE_ETH)
+    token.approve(pools, 100 * PRICE_ETH, {"from": bob})
+    # Inside alice's payment, a purchase by bob: its own payment would count toward alice's balance check.
+    nested = pools.buy.encode_input(token_pool, 5, bob)
+    token.arm(pools, nested, 0, {"from": bob})
+    token.approve(pools, 10 * PRICE_ETH, {"from": alice})
+    pools.buy(token_pool, 10, alice, {"from": alice})
+    assert token.reentered()
+    assert token.reentryError() == REENTRANCY_GUARD
+    assert pools.balanceOf(alice, token_pool) == 10 and pools.balanceOf(bob, token_pool) == 0
+    assert token.balanceOf(pools) == 10 * PRICE_ETH
+    # An ETH purchase from inside it is stopped too: the token path holds the lock until it returns.
+    eth_pool = open_pool()
+    token.arm(pools, pools.buy.encode_input(eth_pool, 1, bob), PRICE_ETH, {"from": bob, "value": PRICE_ETH})
+    token.approve(pools, 10 * PRICE_ETH, {"from": alice})
+    pools.buy(token_pool, 10, alice, {"from": alice})
+    assert token.reentryError() == REENTRANCY_GUARD
+    assert pools.totalSupply(eth_pool) == 0
+    assert_escrow_adds_up(pools, token_pool)
+
+
+# --- a refund: no lock, the tokens are burned and counted before the payment ---------------------------------------
+
+
+def test_a_holder_re_entering_refund_from_its_eth_receive_is_paid_for_each_token_once(
+    pools, eth_pool, alice, bob, buy, close_sale
+):
+    attacker = ReentrantReceiver.deploy(pools, {"from": alice})
+    attacker.buy(eth_pool, 10, {"from": alice, "value": 10 * PRICE_ETH})
+    buy(eth_pool, bob, 10)
+    close_sale(eth_pool)
+    pools.fail(eth_pool, {"from": alice})
+    # Refunds 5, and from the payment asks for 6 more: only 5 are left, the first 5 being burned already.
+    attacker.arm(REFUND, eth_pool, 6, {"from": alice})
+    attacker.refund(eth_pool, 5, {"from": alice})
+    assert attacker.reentered()
+    expected = revert_data(
+        "ERC1155InsufficientBalance(address,uint256,uint256,uint256)", attacker.address, 5, 6, eth_pool
+    )
+    assert attacker.reentryError() == expected
+    assert attacker.balance() == 5 * PRICE_ETH
+    assert pools.balanceOf(attacker, eth_pool) == 5
+    assert pools.balance() == 15 * PRICE_ETH
+    assert_escrow_adds_up(pools, eth_pool)
+    assert pools.refundQuote(eth_pool, 10) == 10 * PRICE_ETH  # bob's share is intact
+
+
+def test_a_refund_from_inside_a_refunds_payment_is_a_refund_like_any_later_one(
+    pools, eth_pool, alice, bob, buy, close_sale
+):
+    attacker = ReentrantReceiver.deploy(pools, {"from": alice})
+    attacker.buy(eth_pool, 10, {"from": alice, "value": 10 * PRICE_ETH})
+    buy(eth_pool, bob, 10)
+    close_sale(eth_pool)
+    pools.fail(eth_pool, {"from": alice})
+    attacker.arm(REFUND, eth_pool, 5, {"from": alice})
+    tx = attacker.refund(eth_pool, 5, {"from": alice})
+    assert attacker.reentered() and attacker.reentryError() == "0x"
+    assert [e["tokens"] for e in tx.events["Refunded"]] == [5, 5]
+    assert attacker.balance() == 10 * PRICE_ETH  # ten tokens, each paid once
+    assert pools.balanceOf(attacker, eth_pool) == 0
+    assert pools.balance() == 10 * PRICE_ETH
+    assert_escrow_adds_up(pools, eth_pool)
+    assert pools.refundQuote(eth_pool, 10) == 10 * PRICE_ETH  # bob's share is intact
+
+
+# --- a credit withdrawal: no lock, the credit is cleared before the payment ----------------------------------------
+
+
+def test_a_payee_re_entering_withdraw_credit_from_its_eth_receive_is_paid_once(
+    pools, registry, programme, open_pool, buy, alice, bob, close_sale, certify_final, rando
+):
+    attacker = ReentrantReceiver.deploy(pools, {"from": alice})
+    site = registry.registerSite("Wallet Park", b"ES", 555_000_077, "", attacker, {"from": programme}).return_value
+    pool_id = open_pool(siteId=site)
+    buy(pool_id, alice, 100)
+    buy(pool_id, bob, 100)
+    close_sale(pool_id)
+    certify_final(pool_id, 0)
+    attacker.setRejecting(True, {"from": alice})
+    pools.release(pool_id, 0, {"from": rando})  # refused: credited
+    tranche = pools.milestone(pool_id, 0).dict()["trancheAmount"]
+    assert pools.milestone(pool_id, 0).dict()["credited"]
+    attacker.setRejecting(False, {"from": alice})
+    attacker.arm(WITHDRAW, pool_id, 0, {"from": alice})
+    tx = attacker.withdrawCredit(pool_id, 0, {"from": alice})
+    assert attacker.reentered()
+    assert attacker.reentryError() == revert_data("PoolsNothingToWithdraw(uint256,uint256)", pool_id, 0)
+    assert len(tx.events["CreditWithdrawn"]) == 1
+    assert attacker.balance() == tranche
+    assert not pools.milestone(pool_id, 0).dict()["credited"]
+    assert_escrow_adds_up(pools, pool_id)
+
+
+# --- exit and release keep the lock --------------------------------------------------------------------------------
 
 
 def test_a_receiver_re_entering_release_from_a_transfer_hook_releases_the_tranche_only_once(
