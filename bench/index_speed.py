@@ -14,6 +14,7 @@ carried over); times are medians. PostgreSQL is a throwaway server in a temporar
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import subprocess
@@ -85,19 +86,29 @@ def _postgres_bin() -> Path | None:
     return Path(pg_ctl).parent if pg_ctl else None
 
 
+def as_postgres_user() -> list[str]:
+    """The command prefix that runs a PostgreSQL server program as the `postgres` user when we are root (the server
+    refuses to run as root), or nothing otherwise. `runuser` lives in sbin, which a root shell's PATH may lack."""
+    if os.geteuid() != 0:
+        return []
+    runuser = shutil.which("runuser") or next(
+        (p for p in ("/usr/sbin/runuser", "/sbin/runuser") if Path(p).exists()), None
+    )
+    if runuser is None:
+        raise RuntimeError("runuser (util-linux) is missing: it starts PostgreSQL as the postgres user")
+    return [runuser, "-u", "postgres", "--"]
+
+
 class ThrowawayPostgres:
     def __init__(self) -> None:
-        import os
-
         self.bin = _postgres_bin()
         if self.bin is None:
             raise RuntimeError("PostgreSQL's server programs are missing: apt-get install -y postgresql (as root)")
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="impact-bench-pg-"))
-        self.prefix: list[str] = []
-        if os.geteuid() == 0:
+        self.prefix = as_postgres_user()
+        if self.prefix:
             shutil.chown(self.dir, "postgres")
-            self.prefix = ["runuser", "-u", "postgres", "--"]
         self.count = 0
 
     def _run(self, *args: str) -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from world import World
 
+from bench.index_speed import as_postgres_user
 from impact.chain.localnode import LocalAnvil, free_port
 from impact.index.database import EventIndex
 from impact.index.store import open_store
@@ -48,10 +49,9 @@ class PostgresServer:
         self.bin = postgres_bin()
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="impact-pg-"))
-        self.as_postgres: list[str] = []
-        if os.geteuid() == 0:
+        self.as_postgres = as_postgres_user()
+        if self.as_postgres:
             shutil.chown(self.dir, "postgres")
-            self.as_postgres = ["runuser", "-u", "postgres", "--"]
         self._names = itertools.count(1)
 
     def _run(self, *args: str) -> None:
