@@ -7,6 +7,7 @@ inside them behaves as a later transaction would. Every purchase still checks th
 call that holds it."""
 
 import brownie
+import pytest
 from brownie import ReentrantReceiver, ReentrantToken, web3
 from eth_abi import encode
 from support import PRICE_ETH, assert_escrow_adds_up, error
@@ -69,13 +70,19 @@ def test_a_release_from_inside_a_purchases_hook_releases_the_tranche_once(
     assert_escrow_adds_up(pools, eth_pool)
 
 
-def test_a_purchase_from_inside_a_guarded_call_is_still_stopped(
-    pools, registry, programme, site_id, eth_pool, alice, bob, buy, rando
-):
+@pytest.fixture
+def attacker_with_exits_open(pools, registry, programme, site_id, eth_pool, alice, bob, buy, rando):
+    """A receiver contract holding 10 tokens of the ETH pool (bob holds 10 more) while a change is pending, so
+    that exits are open."""
     attacker = ReentrantReceiver.deploy(pools, {"from": alice})
     attacker.buy(eth_pool, 10, {"from": alice, "value": 10 * PRICE_ETH})
     buy(eth_pool, bob, 10)
-    registry.scheduleBeneficiaryChange(site_id, rando, {"from": programme})  # exits open
+    registry.scheduleBeneficiaryChange(site_id, rando, {"from": programme})
+    return attacker
+
+
+def test_a_purchase_from_inside_a_guarded_call_is_still_stopped(pools, eth_pool, alice, attacker_with_exits_open):
+    attacker = attacker_with_exits_open
     attacker.armBuy(eth_pool, 1, {"from": alice, "value": PRICE_ETH})
     attacker.exit(eth_pool, 5, {"from": alice})  # the exit's payment calls back into buy
     assert attacker.reentered()
@@ -208,13 +215,8 @@ def test_a_receiver_re_entering_release_from_a_transfer_hook_releases_the_tranch
     assert_escrow_adds_up(pools, funded_pool)
 
 
-def test_a_holder_re_entering_exit_from_its_eth_receive_is_paid_once(
-    pools, registry, programme, site_id, eth_pool, alice, bob, buy, rando
-):
-    attacker = ReentrantReceiver.deploy(pools, {"from": alice})
-    attacker.buy(eth_pool, 10, {"from": alice, "value": 10 * PRICE_ETH})
-    buy(eth_pool, bob, 10)
-    registry.scheduleBeneficiaryChange(site_id, rando, {"from": programme})  # exits open
+def test_a_holder_re_entering_exit_from_its_eth_receive_is_paid_once(pools, eth_pool, alice, attacker_with_exits_open):
+    attacker = attacker_with_exits_open
     attacker.arm(EXIT, eth_pool, 5, {"from": alice})
     tx = attacker.exit(eth_pool, 5, {"from": alice})
     assert attacker.reentered()
