@@ -43,6 +43,9 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
     uint256 public constant PAUSE_COOLDOWN = 7 days;
     /// @notice Gas forwarded with a tranche pushed in ETH; a beneficiary needing more is credited instead.
     uint256 public constant PUSH_GAS_LIMIT = 50_000;
+    /// @notice How many pools a site can ever have: a status change writes each one's copy of it, and an emergency
+    /// suspension must fit in a block (about 7,300 gas a pool, under a million at the cap).
+    uint256 public constant MAX_POOLS_PER_SITE = 128;
 
     uint256 private constant _BPS = 10_000;
 
@@ -52,11 +55,13 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
     IMilestoneCertifier public immutable certifier;
 
     struct Pool {
-        // slot 0: read by every purchase
+        // slot 0: read by every purchase, every release and every failure
         address asset;
         uint40 saleStart;
         uint40 saleEnd;
-        uint8 milestoneCount;
+        // The site's Green List status, copied into each of its pools by the registry on every change
+        // (`recordSiteStatus`): a purchase and a release read it here, in a slot they read anyway.
+        ISiteRegistry.SiteStatus siteStatus;
         FailureReason failure;
         // slot 1: read and written by every purchase
         uint96 price;
@@ -69,6 +74,7 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         uint8 certifiedCount;
         uint8 finalizedCount;
         uint32 releasedMask;
+        uint8 milestoneCount;
         // slot 3: exits and the pool's clock
         uint160 exitedAmount;
         uint32 challengeWindow;
@@ -79,19 +85,24 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         uint64 tokensExitedInSale;
         uint64 refundedTokens;
         uint96 refundPerToken;
+        bool refundsInEth;
     }
 
     struct Milestone {
         bytes32 standardRef;
         bytes32 descriptionHash;
         bytes32 evidenceHash;
-        uint40 deadline;
+        // slot 3: everything a release reads of the milestone, in one slot. Its shares are written when the pool
+        // opens, so that the certification's payee is a non-zero -> non-zero write (5,000 gas, not 22,100): the
+        // pool's opening pays for the slot once instead (docs/benchmarks.md).
+        address payee;
+        uint64 tokensAtFinal;
         uint16 shareBps;
         uint16 cumulativeBps;
+        // slot 4: the certification's checks and the challenge window; `credited` is set only by a push that failed
+        uint40 deadline;
         uint40 certifiedClock;
-        uint64 tokensAtFinal;
         bool credited;
-        address payee;
         string descriptionURI;
     }
 
@@ -127,6 +138,9 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
     /// and a cold slot there). One write per change, whatever the number of the site's pools: the status is the
     /// site's, not the pool's.
     mapping(uint256 siteId => ISiteRegistry.SiteStatus) private _siteStatusCopy;
+    /// @dev Every pool a site ever had, so that a status change reaches each one's copy (at most
+    /// `MAX_POOLS_PER_SITE`, so that a suspension always fits in a block). Eight ids share a slot.
+    mapping(uint256 siteId => uint32[] poolIds) private _poolsOfSite;
 
     /// @param admin The programme's admin account (typically a multisig); it grants the roles below.
     /// @param programme The account that opens pools.
@@ -204,12 +218,17 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         uint256 count = milestones.length;
         if (count == 0 || count > MAX_MILESTONES) revert PoolsInvalidMilestoneCount(count);
 
+        if (_poolsOfSite[params.siteId].length == MAX_POOLS_PER_SITE) {
+            revert PoolsTooManyForSite(params.siteId, MAX_POOLS_PER_SITE);
+        }
+
         poolId = ++_poolCount;
+        _poolsOfSite[params.siteId].push(SafeCast.toUint32(poolId));
         Pool storage p = _pools[poolId];
-        (p.asset, p.saleStart, p.saleEnd, p.milestoneCount) =
-            (params.asset, params.saleStart, params.saleEnd, uint8(count)); // count <= MAX_MILESTONES
+        (p.asset, p.saleStart, p.saleEnd, p.siteStatus) =
+            (params.asset, params.saleStart, params.saleEnd, _siteStatusCopy[params.siteId]);
         (p.price, p.capTokens, p.siteId) = (params.price, params.capTokens, SafeCast.toUint32(params.siteId));
-        p.goalTokens = params.goalTokens;
+        (p.goalTokens, p.milestoneCount) = (params.goalTokens, uint8(count)); // count <= MAX_MILESTONES
         // Paused seconds fit 40 bits: they never exceed the block time.
         (p.challengeWindow, p.pausedAtOpen) = (params.challengeWindow, uint40(_pausedSeconds()));
         _emitPoolOpened(poolId, params, count);
@@ -243,6 +262,10 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
     function recordSiteStatus(uint256 siteId, ISiteRegistry.SiteStatus status) external onlyRegistry {
         // No event: the registry's `SiteStatusChanged` of the same transaction already says it.
         _siteStatusCopy[siteId] = status;
+        uint32[] storage sitePools = _poolsOfSite[siteId];
+        for (uint256 i; i < sitePools.length; ++i) {
+            _pools[sitePools[i]].siteStatus = status;
+        }
     }
 
     // ----------------------------------------------------------------------------------------------------------
@@ -268,7 +291,8 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         uint256 sold = p.tokensSold;
         uint256 left = p.capTokens - sold;
         if (tokens > left) revert PoolsCapExceeded(poolId, left, tokens);
-        _requireFundable(p.siteId);
+        ISiteRegistry.SiteStatus status = p.siteStatus;
+        if (!_fundable(status)) revert PoolsSiteNotFundable(p.siteId, uint8(status));
 
         // tokens <= left < 2^64 and price < 2^96: the product cannot overflow.
         cost = tokens * p.price;
@@ -309,6 +333,8 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         // void, and the price never changes. It is at most the price (< 2^96) and above zero (the last milestone is
         // not certified, so its share is unearned).
         p.refundPerToken = uint96(_unearnedPerToken(poolId, p, p.finalizedCount));
+        // Beside it, so that a refund in ETH reads no other slot of the pool (an ERC-20 refund reads the asset).
+        p.refundsInEth = p.asset == address(0);
         emit PoolFailed(poolId, reason);
     }
 
@@ -321,12 +347,17 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
     /// later transaction would. And a refund only takes money out: nested in an ERC-20 purchase's pull, it lowers
     /// the balance difference `_pullExactly` checks, so it can make that purchase fail but never pass short.
     function refund(uint256 poolId, uint256 tokens) external returns (uint256 amount) {
-        Pool storage p = _existingPool(poolId);
-        if (p.failure == FailureReason.None) revert PoolsNotFailed(poolId);
-        _requireBalance(poolId, tokens);
+        Pool storage p = _pools[poolId];
         // Every milestone certified before the failure was final (a pool cannot fail while a window is open); the
-        // price less what they earned of each token was frozen by `fail`.
-        amount = tokens * p.refundPerToken;
+        // price less what they earned of each token was frozen by `fail`, above zero. So a zero here means the pool
+        // has not failed, and slot 0 (read only then) tells an unknown pool apart: a refund reads slot 4 alone.
+        uint256 perToken = p.refundPerToken;
+        if (perToken == 0) {
+            _existingPool(poolId);
+            revert PoolsNotFailed(poolId);
+        }
+        _requireBalance(poolId, tokens);
+        amount = tokens * perToken;
         if (amount == 0) revert PoolsNothingToRefund(poolId, tokens);
 
         // tokens <= balance <= supply <= 2^64: the narrowing cannot truncate.
@@ -335,7 +366,7 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         emit Refunded(poolId, msg.sender, tokens, amount);
 
         // Interaction last; a holder that cannot take the payment simply cannot refund to itself.
-        _payOrRevert(p.asset, msg.sender, amount);
+        _payOrRevert(p.refundsInEth ? address(0) : p.asset, msg.sender, amount);
     }
 
     /// @inheritdoc IImpactPools
@@ -434,7 +465,7 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         }
         uint32 bit = uint32(1 << milestoneId); // milestoneId < 32
         if (p.releasedMask & bit != 0) revert PoolsTrancheAlreadyReleased(poolId, milestoneId);
-        if (_siteStatus(p.siteId) == ISiteRegistry.SiteStatus.Suspended) revert PoolsSiteSuspended(poolId, p.siteId);
+        if (p.siteStatus == ISiteRegistry.SiteStatus.Suspended) revert PoolsSiteSuspended(poolId, p.siteId);
 
         amount = _trancheAmount(poolId, p, milestoneId);
         p.releasedMask |= bit;
@@ -558,6 +589,11 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
     /// @inheritdoc IImpactPools
     function siteStatus(uint256 siteId) external view returns (ISiteRegistry.SiteStatus) {
         return _siteStatusCopy[siteId];
+    }
+
+    /// @inheritdoc IImpactPools
+    function poolSiteStatus(uint256 poolId) external view returns (ISiteRegistry.SiteStatus) {
+        return _existingPool(poolId).siteStatus;
     }
 
     /// @inheritdoc IImpactPools
@@ -778,15 +814,13 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         if (tokens > balance) revert ERC1155InsufficientBalance(msg.sender, balance, tokens, poolId);
     }
 
-    function _siteStatus(uint256 siteId) private view returns (ISiteRegistry.SiteStatus) {
-        return _siteStatusCopy[siteId];
+    function _fundable(ISiteRegistry.SiteStatus status) private pure returns (bool) {
+        return status == ISiteRegistry.SiteStatus.Candidate || status == ISiteRegistry.SiteStatus.GreenListed;
     }
 
     function _requireFundable(uint256 siteId) private view {
-        ISiteRegistry.SiteStatus status = _siteStatus(siteId);
-        if (status != ISiteRegistry.SiteStatus.Candidate && status != ISiteRegistry.SiteStatus.GreenListed) {
-            revert PoolsSiteNotFundable(siteId, uint8(status));
-        }
+        ISiteRegistry.SiteStatus status = _siteStatusCopy[siteId];
+        if (!_fundable(status)) revert PoolsSiteNotFundable(siteId, uint8(status));
     }
 
     function _pendingChangesAffecting(Pool storage p) private view returns (uint256) {
@@ -804,7 +838,7 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         uint256 next = p.certifiedCount;
         if (p.failure != FailureReason.None || next == p.milestoneCount) return FailureReason.None;
         if (_finalizedNow(poolId, p) < next) return FailureReason.None;
-        if (_siteStatus(p.siteId) == ISiteRegistry.SiteStatus.Withdrawn) return FailureReason.SiteWithdrawn;
+        if (p.siteStatus == ISiteRegistry.SiteStatus.Withdrawn) return FailureReason.SiteWithdrawn;
         uint256 clock = _clock(p);
         if (_saleOpen(p, clock)) return FailureReason.None;
         if (_tokensTowardGoal(p) < p.goalTokens) return FailureReason.GoalNotReached;

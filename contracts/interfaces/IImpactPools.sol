@@ -269,6 +269,8 @@ interface IImpactPools {
     error PoolsUnknownPool(uint256 poolId);
     /// @notice The site cannot take new money (unknown, suspended or withdrawn).
     error PoolsSiteNotFundable(uint256 siteId, uint8 status);
+    /// @notice The site already has the most pools a site can have (`MAX_POOLS_PER_SITE`).
+    error PoolsTooManyForSite(uint256 siteId, uint256 maxPools);
     /// @notice The payment asset is neither ETH (`address(0)`) nor a contract.
     error PoolsInvalidAsset(address asset);
     /// @notice The price is zero.
@@ -499,6 +501,10 @@ interface IImpactPools {
     /// @notice A site's Green List status as the pools hold it (`recordSiteStatus`): always the registry's, `None`
     /// for an id never registered.
     function siteStatus(uint256 siteId) external view returns (ISiteRegistry.SiteStatus);
+
+    /// @notice The pool's own copy of its site's status, which its purchases, releases and failure read: always the
+    /// registry's (`recordSiteStatus` writes it into every pool of the site).
+    function poolSiteStatus(uint256 poolId) external view returns (ISiteRegistry.SiteStatus);
 
     /// @notice The register of sites.
     function registry() external view returns (ISiteRegistry);

@@ -985,6 +985,11 @@ contract PoolsHandler {
         }
         for (uint256 pi; pi < poolIds.length; ++pi) {
             IImpactPools.PoolInfo memory p = pools.pool(poolIds[pi]);
+            // Each pool's own copy, which its purchases, releases and failure read, follows its site's status too.
+            require(
+                pools.poolSiteStatus(poolIds[pi]) == registry.site(p.siteId).status,
+                "a pool's copy of its site's status != registry's"
+            );
             bool live = p.failure == IImpactPools.FailureReason.None;
             require(p.exitOpen == (live && _pendingFor(pi) != 0), "exits open != a change pending (ghost)");
             require(p.pausedTime == _pausedSeconds(), "pool clock != block time - paused time (ghost)");

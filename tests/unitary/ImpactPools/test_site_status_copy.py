@@ -1,10 +1,10 @@
-"""The pools' copy of each site's status (`siteStatus`, read by purchases, pool openings, releases and failures
-instead of a call to the registry): the registry writes it on every change, in the same transaction, and nobody
-else can; so the pools follow every transition at once."""
+"""The pools' copy of each site's status (`siteStatus`, read by pool openings; and each pool's own copy, in the slot
+purchases, releases and failures read anyway, instead of a call to the registry): the registry writes them on every
+change, in the same transaction, and nobody else can; so every pool of the site follows every transition at once."""
 
 import brownie
 import pytest
-from support import PRICE_ETH, Failure, Status, error, warp_past
+from support import PRICE_ETH, Failure, Status, error, milestone_schedule, warp_past
 
 C, G, S, W = Status.CANDIDATE, Status.GREEN_LISTED, Status.SUSPENDED, Status.WITHDRAWN
 
@@ -12,11 +12,17 @@ C, G, S, W = Status.CANDIDATE, Status.GREEN_LISTED, Status.SUSPENDED, Status.WIT
 def follows(pools, registry, site_id) -> int:
     status = registry.site(site_id).dict()["status"]
     assert pools.siteStatus(site_id) == status
+    for pool_id in range(1, pools.poolCount() + 1):
+        if pools.pool(pool_id).dict()["siteId"] == site_id:
+            assert pools.poolSiteStatus(pool_id) == status
     return status
 
 
 def test_a_new_site_is_a_candidate_in_the_pools_too_and_an_unknown_one_is_none(pools, registry, programme, manager):
     assert pools.siteStatus(registry.siteCount() + 1) == Status.NONE
+    unknown = pools.poolCount() + 1
+    with brownie.reverts(error("PoolsUnknownPool", unknown)):
+        pools.poolSiteStatus(unknown)
     site = registry.registerSite("Copy Park", b"FR", 555_000_091, "", manager, {"from": programme}).return_value
     assert follows(pools, registry, site) == C
 
@@ -87,3 +93,41 @@ def test_only_the_registry_writes_the_copy(pools, site_id, programme, rando, who
     with brownie.reverts(error("PoolsNotRegistry", caller)):
         pools.recordSiteStatus(site_id, S, {"from": caller})
     assert pools.siteStatus(site_id) == C
+
+
+def test_a_status_change_reaches_every_pool_of_the_site_and_no_other(
+    pools, registry, programme, site_id, open_pool, manager, alice
+):
+    ours = [open_pool() for _ in range(3)]
+    other_site = registry.registerSite("Other Park", b"FR", 555_000_092, "", manager, {"from": programme})
+    theirs = open_pool(siteId=other_site.return_value)
+    registry.setStatus(site_id, S, {"from": programme})
+    assert follows(pools, registry, site_id) == S and pools.poolSiteStatus(theirs) == C
+    for pool_id in ours:
+        with brownie.reverts(error("PoolsSiteNotFundable", site_id, S)):
+            pools.buy(pool_id, 1, alice, {"from": alice, "value": PRICE_ETH})
+    pools.buy(theirs, 1, alice, {"from": alice, "value": PRICE_ETH})
+    registry.setStatus(site_id, C, {"from": programme})
+    for pool_id in ours:
+        pools.buy(pool_id, 1, alice, {"from": alice, "value": PRICE_ETH})
+        assert pools.balanceOf(alice, pool_id) == 1
+
+
+def test_a_site_has_at_most_the_cap_of_pools_and_a_suspension_at_the_cap_reaches_them_all(
+    pools, registry, programme, manager, open_pool, alice
+):
+    cap = pools.MAX_POOLS_PER_SITE()
+    site = registry.registerSite("Busy Park", b"FR", 555_000_093, "", manager, {"from": programme}).return_value
+    sale_end = brownie.chain.time() + 30 * 86_400
+    one_milestone = milestone_schedule(sale_end, shares=(10_000,))
+    opened = [open_pool(siteId=site, saleEnd=sale_end, milestones=one_milestone) for _ in range(cap)]
+    with brownie.reverts(error("PoolsTooManyForSite", site, cap)):
+        open_pool(siteId=site, saleEnd=sale_end, milestones=one_milestone)
+    registry.setStatus(site, S, {"from": programme})
+    assert all(pools.poolSiteStatus(pool_id) == S for pool_id in opened)
+    for pool_id in (opened[0], opened[-1]):
+        with brownie.reverts(error("PoolsSiteNotFundable", site, S)):
+            pools.buy(pool_id, 1, alice, {"from": alice, "value": PRICE_ETH})
+    registry.setStatus(site, C, {"from": programme})
+    pools.buy(opened[-1], 1, alice, {"from": alice, "value": PRICE_ETH})
+    assert pools.balanceOf(alice, opened[-1]) == 1
