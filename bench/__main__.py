@@ -43,7 +43,8 @@ NOTES = {
     "balance before and after the pull",
     "attest": "three new slots: the oracle's bit in the round's mask, the evidence's backing mask, and the hash of its "
     "URI (so that anyone can finalise later); the pools' checks (pause, pool state, milestone order and deadline, the "
-    "site's status and wallet in the registry) are a cross-contract call",
+    "pool's copy of its site's status) are a cross-contract call; the registry is called only by the certification "
+    "itself, for the payee",
     "certify": "the evidence hash recorded (a new slot) and the payee (beside the milestone's shares, written when the "
     "pool opened), the same cross-contract checks, two events; per signature: ~1,040 calldata (65 packed bytes), "
     "ecrecover 3,100, the signer's accreditation index (a cold slot, 2,100), its address in the event (256) and "

@@ -55,17 +55,20 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
     IMilestoneCertifier public immutable certifier;
 
     struct Pool {
-        // slot 0: read by every purchase, every release and every failure
-        address asset;
-        uint40 saleStart;
+        // slot 0: all that a purchase in ETH reads of the pool (and writes: the tokens left), and all that a release
+        // in ETH reads but the counts of slot 2. The sale's start is kept as its length and what was sold as what
+        // is left, so that this slot holds them with the flag that says the pool takes ETH (its asset is in slot 1).
+        uint96 price;
+        uint64 tokensLeft;
+        uint32 saleLength;
         uint40 saleEnd;
         // The site's Green List status, copied into each of its pools by the registry on every change
         // (`recordSiteStatus`): a purchase and a release read it here, in a slot they read anyway.
         ISiteRegistry.SiteStatus siteStatus;
         FailureReason failure;
-        // slot 1: read and written by every purchase
-        uint96 price;
-        uint64 tokensSold;
+        bool paysInEth;
+        // slot 1: the asset (read by payments in ERC-20 only), the cap and the site
+        address asset;
         uint64 capTokens;
         uint32 siteId;
         // slot 2: certification, release, refunds and exits
@@ -80,8 +83,8 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         uint32 challengeWindow;
         uint40 pausedAtOpen;
         // slot 4: `tokensExitedInSale` is written only by an exit while the sale is open and read only once a pool
-        // has exits; the other two are written by `fail` and refunds and read only once the pool has failed, so
-        // that a refund reads this slot and slot 0 and nothing else of the pool
+        // has exits; the others are written by `fail` and refunds and read only once the pool has failed, so that a
+        // refund reads this slot and nothing else of the pool (its asset too, if it pays in an ERC-20)
         uint64 tokensExitedInSale;
         uint64 refundedTokens;
         uint96 refundPerToken;
@@ -209,7 +212,10 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         if (params.goalTokens == 0 || params.goalTokens > params.capTokens) {
             revert PoolsInvalidGoal(params.goalTokens, params.capTokens);
         }
-        if (params.saleStart >= params.saleEnd || params.saleEnd <= block.timestamp) {
+        if (
+            params.saleStart >= params.saleEnd || params.saleEnd <= block.timestamp
+                || params.saleEnd - params.saleStart > type(uint32).max
+        ) {
             revert PoolsInvalidSaleWindow(params.saleStart, params.saleEnd);
         }
         if (params.challengeWindow > MAX_CHALLENGE_WINDOW) {
@@ -225,9 +231,11 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         poolId = ++_poolCount;
         _poolsOfSite[params.siteId].push(SafeCast.toUint32(poolId));
         Pool storage p = _pools[poolId];
-        (p.asset, p.saleStart, p.saleEnd, p.siteStatus) =
-            (params.asset, params.saleStart, params.saleEnd, _siteStatusCopy[params.siteId]);
-        (p.price, p.capTokens, p.siteId) = (params.price, params.capTokens, SafeCast.toUint32(params.siteId));
+        // The sale's length fits 32 bits (checked above).
+        (p.price, p.tokensLeft, p.saleLength, p.saleEnd) =
+            (params.price, params.capTokens, uint32(params.saleEnd - params.saleStart), params.saleEnd);
+        (p.siteStatus, p.paysInEth) = (_siteStatusCopy[params.siteId], params.asset == address(0));
+        (p.asset, p.capTokens, p.siteId) = (params.asset, params.capTokens, SafeCast.toUint32(params.siteId));
         (p.goalTokens, p.milestoneCount) = (params.goalTokens, uint8(count)); // count <= MAX_MILESTONES
         // Paused seconds fit 40 bits: they never exceed the block time.
         (p.challengeWindow, p.pausedAtOpen) = (params.challengeWindow, uint40(_pausedSeconds()));
@@ -279,28 +287,34 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         // A purchase inside a guarded call still reverts as before (`_clockUnlessPaused` checks the lock first);
         // only the token path takes the lock (below).
         uint256 clock = _clockUnlessPaused(p);
-        (address asset, uint256 saleStart, uint256 saleEnd) = (p.asset, p.saleStart, p.saleEnd);
+        uint256 saleEnd = p.saleEnd;
         if (saleEnd == 0) revert PoolsUnknownPool(poolId);
         if (p.failure != FailureReason.None) revert PoolsPoolFailed(poolId, p.failure);
+        uint256 saleStart;
+        unchecked {
+            saleStart = saleEnd - p.saleLength; // the length was the end less the start
+        }
         if (clock < saleStart || clock > saleEnd) {
             uint256 shift = block.timestamp - clock;
             revert PoolsSaleNotOpen(poolId, saleStart + shift, saleEnd + shift);
         }
         if (tokens == 0) revert PoolsZeroTokens();
         if (recipient == address(0)) revert PoolsZeroRecipient();
-        uint256 sold = p.tokensSold;
-        uint256 left = p.capTokens - sold;
+        uint256 left = p.tokensLeft;
         if (tokens > left) revert PoolsCapExceeded(poolId, left, tokens);
         ISiteRegistry.SiteStatus status = p.siteStatus;
         if (!_fundable(status)) revert PoolsSiteNotFundable(p.siteId, uint8(status));
 
-        // tokens <= left < 2^64 and price < 2^96: the product cannot overflow.
-        cost = tokens * p.price;
-        // Effects before taking the payment and before the mint's receiver callback, so that a re-entrant
-        // receiver sees the cap already consumed.
-        p.tokensSold = uint64(sold + tokens);
+        bool paysInEth = p.paysInEth;
+        unchecked {
+            // tokens <= left < 2^64 and price < 2^96: the product cannot overflow, and tokens <= left.
+            cost = tokens * p.price;
+            // Effects before taking the payment and before the mint's receiver callback, so that a re-entrant
+            // receiver sees the cap already consumed.
+            p.tokensLeft = uint64(left - tokens);
+        }
 
-        if (asset == address(0)) {
+        if (paysInEth) {
             // No lock on the ETH path: its only external call is the mint's receiver hook, the last thing it does,
             // after every effect (the count sold, the payment, the event, the balance). A receiver that calls back
             // (another purchase, a refund, a release, an exit) finds the purchase complete, as a later transaction
@@ -313,11 +327,11 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
             // this contract's balance before and after the pull, and a purchase nested inside the token's transfer
             // would add its own payment to that difference and pass an outer buyer's short payment.
             _pause.lock = _ENTERED;
-            _pullExactly(IERC20(asset), msg.sender, cost);
+            _pullExactly(p.asset, msg.sender, cost);
         }
         emit TokensPurchased(poolId, msg.sender, recipient, tokens, cost);
         _mint(recipient, poolId, tokens, "");
-        if (asset != address(0)) _pause.lock = _NOT_ENTERED;
+        if (!paysInEth) _pause.lock = _NOT_ENTERED;
     }
 
     /// @inheritdoc IImpactPools
@@ -334,7 +348,7 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         // not certified, so its share is unearned).
         p.refundPerToken = uint96(_unearnedPerToken(poolId, p, p.finalizedCount));
         // Beside it, so that a refund in ETH reads no other slot of the pool (an ERC-20 refund reads the asset).
-        p.refundsInEth = p.asset == address(0);
+        p.refundsInEth = p.paysInEth;
         emit PoolFailed(poolId, reason);
     }
 
@@ -390,7 +404,7 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         _burn(msg.sender, poolId, tokens);
         emit Exited(poolId, msg.sender, tokens, amount);
 
-        _payOrRevert(p.asset, msg.sender, amount);
+        _payOrRevert(_asset(p), msg.sender, amount);
     }
 
     // ----------------------------------------------------------------------------------------------------------
@@ -408,7 +422,9 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         onlyCertifier
     {
         if (evidenceHash == bytes32(0)) revert PoolsZeroEvidence();
-        (Pool storage p, uint256 clock, address payee) = _checkCertifiable(poolId, milestoneId);
+        (Pool storage p, uint256 clock) = _checkCertifiable(poolId, milestoneId);
+        // The payee recorded is the registry's beneficiary now.
+        (, address payee) = registry.statusAndBeneficiary(p.siteId);
         // milestoneId == certifiedCount < milestoneCount <= 32: the increment cannot overflow a uint8.
         p.certifiedCount = uint8(milestoneId + 1);
         Milestone storage m = _milestones[poolId][milestoneId];
@@ -474,7 +490,7 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         // A push the payee rejects is credited instead, so that no payee can block a release. The credit is
         // written after the failed call, which is safe: the call failed (what it did was reverted), nonReentrant
         // holds, and `withdrawCredit` (not guarded) finds no credit while the push is in flight.
-        bool pushed = _tryPay(p.asset, payee, amount);
+        bool pushed = _tryPay(_asset(p), payee, amount);
         if (!pushed) m.credited = true;
         emit TrancheReleased(poolId, milestoneId, payee, amount, !pushed);
     }
@@ -497,7 +513,7 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         amount = _trancheAmount(poolId, p, milestoneId);
         m.credited = false;
         emit CreditWithdrawn(poolId, milestoneId, msg.sender, amount);
-        _payOrRevert(p.asset, msg.sender, amount);
+        _payOrRevert(_asset(p), msg.sender, amount);
     }
 
     // ----------------------------------------------------------------------------------------------------------
@@ -513,11 +529,11 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         info.price = p.price;
         info.goalTokens = p.goalTokens;
         info.capTokens = p.capTokens;
-        info.saleStart = p.saleStart;
+        info.saleStart = p.saleEnd - p.saleLength;
         info.saleEnd = p.saleEnd;
         info.challengeWindow = p.challengeWindow;
         info.milestoneCount = p.milestoneCount;
-        info.tokensSold = p.tokensSold;
+        info.tokensSold = _tokensSold(p);
         info.tokensTowardGoal = _tokensTowardGoal(p);
         info.supply = _supply(p);
         info.certifiedCount = p.certifiedCount;
@@ -736,12 +752,11 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         if (cumulativeBps != _BPS) revert PoolsSharesNotWhole(cumulativeBps);
     }
 
-    /// @dev Reverts with the reason the milestone cannot be certified now; else the pool, its clock and the
-    /// site's beneficiary (the payee a certification records).
+    /// @dev Reverts with the reason the milestone cannot be certified now; else the pool and its clock.
     function _checkCertifiable(uint256 poolId, uint256 milestoneId)
         private
         view
-        returns (Pool storage p, uint256 clock, address beneficiary)
+        returns (Pool storage p, uint256 clock)
     {
         _requireNotPaused();
         p = _existingPool(poolId);
@@ -758,12 +773,9 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         if (clock > deadline) {
             revert PoolsMilestoneDeadlinePassed(poolId, milestoneId, deadline + (block.timestamp - clock));
         }
-        // The payee a certification records is the registry's beneficiary now, so the call is made anyway; its
-        // status comes in the same slot there and equals the copy here (written in the same transaction as every
-        // change), which would cost one more cold slot.
-        ISiteRegistry.SiteStatus status;
-        (status, beneficiary) = registry.statusAndBeneficiary(p.siteId);
-        if (status == ISiteRegistry.SiteStatus.Withdrawn) revert PoolsSiteWithdrawn(poolId, p.siteId);
+        // The pool's copy of the status is the registry's (written in the same transaction as every change), in
+        // a slot read anyway: an attestation that does not complete the quorum makes no call to the registry.
+        if (p.siteStatus == ISiteRegistry.SiteStatus.Withdrawn) revert PoolsSiteWithdrawn(poolId, p.siteId);
     }
 
     /// @dev Records, for each certified milestone whose challenge window has passed, the tokens live now: no exit
@@ -829,7 +841,7 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
 
     /// @dev The sale is open until its end on the pool's clock, unless the cap sold out earlier.
     function _saleOpen(Pool storage p, uint256 clock) private view returns (bool) {
-        return clock <= p.saleEnd && p.tokensSold < p.capTokens;
+        return clock <= p.saleEnd && p.tokensLeft != 0;
     }
 
     /// @dev Why the pool can be failed now, if it can. Never while a challenge window is open: the certification
@@ -848,17 +860,27 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
 
     /// @dev The tokens sold less those exited while the sale was open; slot 4 is read only once the pool has exits.
     function _tokensTowardGoal(Pool storage p) private view returns (uint256) {
-        return p.exitedTokens == 0 ? p.tokensSold : p.tokensSold - p.tokensExitedInSale;
+        uint256 sold = _tokensSold(p);
+        return p.exitedTokens == 0 ? sold : sold - p.tokensExitedInSale;
+    }
+
+    function _tokensSold(Pool storage p) private view returns (uint256) {
+        return p.capTokens - p.tokensLeft;
+    }
+
+    /// @dev What the pool is paid in, `address(0)` for ETH: a payment in ETH reads slot 0 only (read anyway).
+    function _asset(Pool storage p) private view returns (address) {
+        return p.paysInEth ? address(0) : p.asset;
     }
 
     function _raised(Pool storage p) private view returns (uint256) {
-        return uint256(p.tokensSold) * p.price;
+        return _tokensSold(p) * p.price;
     }
 
     /// @dev Slot 4's refunded count is read only once the pool has failed: refunds need a failed pool, so before
     /// that it is zero, and exits, certifications and releases of live pools pay nothing for it.
     function _supply(Pool storage p) private view returns (uint256) {
-        uint256 live = p.tokensSold - p.exitedTokens;
+        uint256 live = _tokensSold(p) - p.exitedTokens;
         return p.failure == FailureReason.None ? live : live - p.refundedTokens;
     }
 
@@ -892,11 +914,48 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         }
     }
 
-    function _pullExactly(IERC20 token, address from, uint256 amount) private {
-        uint256 before = token.balanceOf(address(this));
-        token.safeTransferFrom(from, address(this), amount);
-        uint256 received = token.balanceOf(address(this)) - before;
+    /// @dev The payment judged by this contract's balance before and after the pull (so a fee-on-transfer token
+    /// cannot pay short). The calls are in assembly, with the rules of what they replace (two `balanceOf` calls of
+    /// the interface and OpenZeppelin's `safeTransferFrom`), because the ABI encoding of three calls in memory cost a
+    /// purchase in tokens about 600 gas (`make bench`): a call that reverts passes its revert on; a transfer that
+    /// returns data must return exactly `true`, and one that returns nothing must come from code; a balance must
+    /// come back as a full word.
+    function _pullExactly(address token, address from, uint256 amount) private {
+        uint256 before = _balanceHere(token);
+        uint256 returnSize;
+        uint256 returnValue;
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, shl(224, 0x23b872dd)) // transferFrom(address,address,uint256)
+            mstore(add(ptr, 0x04), from)
+            mstore(add(ptr, 0x24), address())
+            mstore(add(ptr, 0x44), amount)
+            if iszero(call(gas(), token, 0, ptr, 0x64, 0, 0x20)) {
+                returndatacopy(ptr, 0, returndatasize())
+                revert(ptr, returndatasize())
+            }
+            returnSize := returndatasize()
+            returnValue := mload(0)
+        }
+        if (returnSize == 0 ? token.code.length == 0 : returnValue != 1) {
+            revert SafeERC20.SafeERC20FailedOperation(token);
+        }
+        uint256 received = _balanceHere(token) - before;
         if (received != amount) revert PoolsPaymentShortfall(amount, received);
+    }
+
+    function _balanceHere(address token) private view returns (uint256 held) {
+        assembly ("memory-safe") {
+            mstore(0, shl(224, 0x70a08231)) // balanceOf(address)
+            mstore(0x04, address())
+            if iszero(staticcall(gas(), token, 0, 0x24, 0, 0x20)) {
+                let ptr := mload(0x40)
+                returndatacopy(ptr, 0, returndatasize())
+                revert(ptr, returndatasize())
+            }
+            if lt(returndatasize(), 0x20) { revert(0, 0) }
+            held := mload(0)
+        }
     }
 
     function _tryPay(address asset, address to, uint256 amount) private returns (bool ok) {

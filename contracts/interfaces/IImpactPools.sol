@@ -277,7 +277,7 @@ interface IImpactPools {
     error PoolsZeroPrice();
     /// @notice The goal is zero or above the cap.
     error PoolsInvalidGoal(uint256 goalTokens, uint256 capTokens);
-    /// @notice The sale window is empty, or ends in the past.
+    /// @notice The sale window is empty, ends in the past, or is longer than 2^32 - 1 seconds (about 136 years).
     error PoolsInvalidSaleWindow(uint256 saleStart, uint256 saleEnd);
     /// @notice The challenge window is longer than `MAX_CHALLENGE_WINDOW`.
     error PoolsInvalidChallengeWindow(uint256 challengeWindow, uint256 maxChallengeWindow);
@@ -370,7 +370,9 @@ interface IImpactPools {
     // ----------------------------------------------------------------------------------------------------------
 
     /// @notice Opens a pool for a site with its schedule of milestones.
-    /// @dev Only the programme role. Reverts with a `Pools*` error naming the first invalid parameter.
+    /// @dev Only the programme role. Reverts with a `Pools*` error naming the first invalid parameter. A site has at
+    /// most `MAX_POOLS_PER_SITE` pools in its lifetime (`PoolsTooManyForSite`): each holds a copy of its site's
+    /// status, which every status change writes.
     /// @param params The sale's parameters.
     /// @param milestones The ordered schedule; shares sum to 10,000 and deadlines increase after the sale's end.
     /// @return poolId The new pool, also its token id.

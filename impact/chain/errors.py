@@ -112,8 +112,12 @@ SENTENCES: dict[str, Callable[[Args], str]] = {
         f"the goal ({_n(a['goalTokens'], 'token')}) must be at least 1 and at most the cap ({a['capTokens']})"
     ),
     "PoolsInvalidSaleWindow": lambda a: (
-        f"the sale window {format_time(a['saleStart'])} to {format_time(a['saleEnd'])} is empty or already over: "
-        "the sale must end after it starts, and in the future"
+        f"the sale window {format_time(a['saleStart'])} to {format_time(a['saleEnd'])} is empty, already over or "
+        "too long: the sale must end after it starts, in the future, and within about 136 years (2^32 seconds)"
+    ),
+    "PoolsTooManyForSite": lambda a: (
+        f"site {a['siteId']} already has {a['maxPools']} pools, the most a site can ever have: each pool keeps a copy "
+        "of the site's status, and a suspension, which writes them all, must always fit in a block"
     ),
     "PoolsInvalidMilestoneCount": lambda a: f"a pool needs 1 to {MAX_MILESTONES} milestones, not {a['count']}",
     "PoolsInvalidMilestone": lambda a: f"milestone {a['milestoneId']} needs a Standard reference and a description",

@@ -138,6 +138,6 @@ def test_a_sale_window_in_the_past_is_a_sentence(impact, deployed, monkeypatch):
         Sender(w3, Signer(accounts[0].address)).simulate(system.pools.functions.openPool(params, milestones))
     assert refused.value.code == "PoolsInvalidSaleWindow"
     assert str(refused.value) == (
-        f"the sale window {format_time(now - 7200)} to {format_time(now - 3600)} is empty or already over: the sale "
-        "must end after it starts, and in the future"
+        f"the sale window {format_time(now - 7200)} to {format_time(now - 3600)} is empty, already over or too long: "
+        "the sale must end after it starts, in the future, and within about 136 years (2^32 seconds)"
     )

@@ -1,9 +1,9 @@
-"""Attackers around the money: a token that returns false instead of reverting, and buyers or holders who try to
-get ahead of a pool's failure."""
+"""Attackers around the money: a token that returns false instead of reverting (and one that returns nothing, which
+must still work), and buyers or holders who try to get ahead of a pool's failure."""
 
 import brownie
 import pytest
-from brownie import FalseReturningToken
+from brownie import FalseReturningToken, NoReturnToken
 from support import Failure, Status, assert_escrow_adds_up, error, money_snapshot, warp_past
 
 PRICE = 10**18
@@ -74,6 +74,33 @@ def test_a_tranche_the_token_refuses_is_credited_not_lost(
     assert false_token.balanceOf(manager) == tranche
     assert not pools.milestone(false_pool, 0).dict()["credited"]
     assert_escrow_adds_up(pools, false_pool)
+
+
+# --- a token that returns nothing ---------------------------------------------------------------------------------
+
+
+def test_a_token_that_returns_nothing_pays_for_tokens_and_refunds_them(
+    pools, registry, programme, site_id, open_pool, close_sale, alice
+):
+    token = NoReturnToken.deploy({"from": programme})
+    token.mint(alice, 200 * PRICE, {"from": programme})
+    pool_id = open_pool(asset=token.address, price=PRICE)
+    token.approve(pools, 150 * PRICE, {"from": alice})
+    pools.buy(pool_id, 150, alice, {"from": alice})
+    assert pools.balanceOf(alice, pool_id) == 150
+    assert token.balanceOf(pools) == 150 * PRICE and token.balanceOf(alice) == 50 * PRICE
+    # No allowance left: the token's own revert comes through, and nothing moves.
+    before = money_snapshot(pools, [pool_id], [alice], token)
+    with brownie.reverts("allowance"):
+        pools.buy(pool_id, 1, alice, {"from": alice})
+    assert money_snapshot(pools, [pool_id], [alice], token) == before
+
+    close_sale(pool_id)
+    registry.setStatus(site_id, Status.WITHDRAWN, {"from": programme})
+    pools.fail(pool_id, {"from": alice})
+    assert pools.refund(pool_id, 150, {"from": alice}).return_value == 150 * PRICE
+    assert token.balanceOf(alice) == 200 * PRICE and token.balanceOf(pools) == 0
+    assert_escrow_adds_up(pools, pool_id)
 
 
 # --- getting ahead of a failure -----------------------------------------------------------------------------------

@@ -108,12 +108,22 @@ def test_a_challenge_window_from_zero_to_the_maximum_is_accepted(pools, programm
     assert pools.pool(tx.return_value).dict()["challengeWindow"] == window
 
 
-def test_an_empty_or_past_sale_window_is_rejected(pools, programme, site_id):
+def test_an_empty_past_or_overlong_sale_window_is_rejected(pools, programme, site_id):
     now = latest_time()
-    for start, end in ((now + 10, now + 10), (now - 20, now - 10)):
+    # Empty, past, and longer than a pool can hold (2^32 seconds, about 136 years).
+    for start, end in ((now + 10, now + 10), (now - 20, now - 10), (now - 10, now - 10 + 2**32)):
         params = _params(site_id, saleStart=start, saleEnd=end)
         with brownie.reverts(error("PoolsInvalidSaleWindow", start, end)):
             pools.openPool(tuple(params.values()), milestone_schedule(now + DAY), {"from": programme})
+
+
+def test_the_longest_sale_window_is_kept_to_the_second(pools, programme, site_id):
+    start = latest_time() - 10
+    end = start + 2**32 - 1
+    params = _params(site_id, saleStart=start, saleEnd=end)
+    tx = pools.openPool(tuple(params.values()), milestone_schedule(end), {"from": programme})
+    info = pools.pool(tx.return_value).dict()
+    assert (info["saleStart"], info["saleEnd"]) == (start, end)
 
 
 @pytest.mark.parametrize("status", [Status.SUSPENDED, Status.WITHDRAWN])
