@@ -36,11 +36,11 @@ from impact.chain.localnode import LocalAnvil
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
 NOTES = {
-    "buy": "4 cold slots where the floor has 2: the pause state (which holds the reentrancy lock), the pool's two "
-    "slots (the first holds the pool's copy of its site's Green List status, written by the registry), and the "
-    "balance; two events, TokensPurchased (what trace is built on) and ERC-1155's TransferSingle, whose mint "
-    "OpenZeppelin does through one-element arrays; the ERC-20 path also takes the lock and reads the pools' token "
-    "balance before and after the pull",
+    "buy": "in ETH, 3 cold slots where the floor has 2: the pause state (which holds the reentrancy lock), the "
+    "pool's first slot (price, tokens left, sale window, its copy of the site's Green List status, failure, paid in "
+    "ETH), and the balance; two events, TokensPurchased (what trace is built on) and ERC-1155's TransferSingle, "
+    "whose mint OpenZeppelin does through one-element arrays; the ERC-20 path also reads the pool's asset (its "
+    "second slot), takes the lock and reads the pools' token balance before and after the pull",
     "attest": "three new slots: the oracle's bit in the round's mask, the evidence's backing mask, and the hash of its "
     "URI (so that anyone can finalise later); the pools' checks (pause, pool state, milestone order and deadline, the "
     "pool's copy of its site's status) are a cross-contract call; the registry is called only by the certification "
@@ -49,9 +49,9 @@ NOTES = {
     "pool opened), the same cross-contract checks, two events; per signature: ~1,040 calldata (65 packed bytes), "
     "ecrecover 3,100, the signer's accreditation index (a cold slot, 2,100), its address in the event (256) and "
     "~1,000 of decoding and checks",
-    "release": "the pause state (with the lock), the pool's three slots (state and site status; price; counts and "
-    "released mask), the milestone's one (payee, shares and the tokens live at its finality), and the push to the "
-    "payee (a cold account receiving value)",
+    "release": "the pause state (with the lock), the pool's first slot (price, site status, paid in ETH) and its "
+    "counts and released mask, the milestone's one slot (payee, shares and the tokens live at its finality), and the "
+    "push to the payee (a cold account receiving value)",
     "refund": "no lock (the tokens are burned and counted before the payment); the holder's balance and one slot of "
     "the pool (the refund per token frozen at failure, beside the refunded count and whether it pays in ETH) are "
     "cold reads; the payment is a call with value; Refunded and TransferSingle events",

@@ -44,7 +44,7 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
     /// @notice Gas forwarded with a tranche pushed in ETH; a beneficiary needing more is credited instead.
     uint256 public constant PUSH_GAS_LIMIT = 50_000;
     /// @notice How many pools a site can ever have: a status change writes each one's copy of it, and an emergency
-    /// suspension must fit in a block (about 7,300 gas a pool, under a million at the cap).
+    /// suspension must fit in a block (about 5,700 gas a pool, 831,532 at the cap by `make bench`).
     uint256 public constant MAX_POOLS_PER_SITE = 128;
 
     uint256 private constant _BPS = 10_000;
@@ -137,9 +137,8 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
     mapping(uint256 poolId => Pool) private _pools;
     mapping(uint256 poolId => mapping(uint256 milestoneId => Milestone)) private _milestones;
     /// @dev The registry's status of each site, written only by the registry on every change of it
-    /// (`recordSiteStatus`), so that a purchase reads one slot here instead of calling the registry (a cold account
-    /// and a cold slot there). One write per change, whatever the number of the site's pools: the status is the
-    /// site's, not the pool's.
+    /// (`recordSiteStatus`), with each of the site's pools' own copy (`Pool.siteStatus`). A pool opening reads it
+    /// here, instead of calling the registry, and starts the new pool's copy from it.
     mapping(uint256 siteId => ISiteRegistry.SiteStatus) private _siteStatusCopy;
     /// @dev Every pool a site ever had, so that a status change reaches each one's copy (at most
     /// `MAX_POOLS_PER_SITE`, so that a suspension always fits in a block). Eight ids share a slot.

@@ -16,7 +16,7 @@ import {ISiteRegistry} from "./interfaces/ISiteRegistry.sol";
 /// change waits the change delay (`DelayedChanges`); status changes are immediate because none of them can send
 /// investors' money anywhere but back to them.
 /// Every status change is also written, in the same transaction, to the pools' copy of it
-/// (`IImpactPools.recordSiteStatus`), so that a purchase reads one slot of the pools instead of calling here. The
+/// (`IImpactPools.recordSiteStatus`), so that a purchase reads it in its pool's own slot instead of calling here. The
 /// registry reaches the pools through the certifier (`certifier.pools()`) rather than an address of its own: the
 /// certifier is already an immutable here, its `pools` is immutable, and its constructor already checks that those
 /// pools were built on this registry (`CertifierMiswired`), so no constructor, deployment order or wiring check

@@ -419,10 +419,11 @@ interface IImpactPools {
         string calldata reasonURI
     ) external returns (bytes32[] memory evidenceHashes);
 
-    /// @notice Records a site's Green List status in the pools' copy of it, which purchases, pool openings,
-    /// releases and failures read instead of calling the registry.
+    /// @notice Records a site's Green List status in the pools' copies of it, which pool openings (`siteStatus`) and
+    /// each pool's purchases, releases and failure (`poolSiteStatus`) read instead of calling the registry.
     /// @dev Only the registry fixed at construction, which calls it on every status change (`registerSite`,
-    /// `setStatus`) in the same transaction: the copy is `registry.site(siteId).status` at all times.
+    /// `setStatus`) in the same transaction: every copy is `registry.site(siteId).status` at all times. It writes
+    /// each of the site's pools, at most `MAX_POOLS_PER_SITE`.
     /// @param siteId The site.
     /// @param status Its new status.
     function recordSiteStatus(uint256 siteId, ISiteRegistry.SiteStatus status) external;

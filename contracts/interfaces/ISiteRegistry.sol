@@ -175,8 +175,8 @@ interface ISiteRegistry is IDelayedChanges {
     function site(uint256 siteId) external view returns (Site memory);
 
     /// @notice A site's status and wallet, read in one storage slot: the pools call it for the payee of a
-    /// certification and for a credit withdrawn by the site's wallet now (they keep their own copy of the status for
-    /// everything else, `IImpactPools.siteStatus`).
+    /// certification and for a credit withdrawn by the site's wallet now (they keep their own copies of the status for
+    /// everything else, `IImpactPools.siteStatus` and `IImpactPools.poolSiteStatus`).
     /// @param siteId The site.
     /// @return status The site's Green List status (`None` for an unknown id).
     /// @return beneficiary The site manager's wallet.
