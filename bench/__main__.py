@@ -41,10 +41,13 @@ NOTES = {
     "ETH), and the balance; two events, TokensPurchased (what trace is built on) and ERC-1155's TransferSingle, "
     "whose mint OpenZeppelin does through one-element arrays; the ERC-20 path also reads the pool's asset (its "
     "second slot), takes the lock and reads the pools' token balance before and after the pull",
-    "attest": "three new slots: the oracle's bit in the round's mask, the evidence's backing mask, and the hash of its "
-    "URI (so that anyone can finalise later); the pools' checks (pause, pool state, milestone order and deadline, the "
-    "pool's copy of its site's status) are a cross-contract call; the registry is called only by the certification "
-    "itself, for the payee",
+    "attest": "no new slot, where the floor counts one for the attestation record: the oracle's bit goes into the "
+    "pool's attested mask and the evidence (hash and URI) becomes the round's lead, two slots of the pool's written "
+    "when it opened; while the oracles agree, the lead's backers are the attested mask (the first oracle to attest "
+    "other evidence stores both backings); cold reads: the oracle's index, the pool's two slots, the quorum with the "
+    "accredited mask; the pools' checks (pause, the pool's slots 0 and 2, the milestone's deadline; the pool's copy "
+    "of its site's status) are a cross-contract call to a cold account; the registry is called only by the "
+    "certification itself, for the payee",
     "certify": "the evidence hash recorded (a new slot) and the payee (beside the milestone's shares, written when the "
     "pool opened), the same cross-contract checks, two events; per signature: ~1,040 calldata (65 packed bytes), "
     "ecrecover 3,100, the signer's accreditation index (a cold slot, 2,100), its address in the event (256) and "

@@ -75,7 +75,8 @@ ESCROW_COST: dict[str, int] = {
 
 
 # Costs moved off the hot paths (a status kept where a purchase reads it, a refund per token frozen at failure, a
-# milestone's release slot written at opening) land here. They have no floor: they are printed so that each is seen
+# milestone's release slot and a pool's attestation slots written at opening, the backers of disagreeing oracles
+# stored by the first who disagrees) land here. They have no floor: they are printed so that each is seen
 # to be bounded. A status change writes every pool of the site, so it is measured at 1 and 5 pools and at the cap
 # on pools per site (`MAX_POOLS_PER_SITE`), where it must still fit easily in a block.
 POOLS_PER_SITE = (1, 5)
@@ -200,6 +201,7 @@ class GasBench:
         self._send(buyer, self.pools.functions.buy(failing, 10, buyer.address), 10 * 10**16)
         self._advance(120)
         self._measure("fail a pool (goal not reached)", self._sender(8), self.pools.functions.fail(failing), floor=None)
+        self._attestations_after_the_first(buyer)
         for count in (*POOLS_PER_SITE, cap):
             register = self.registry.functions.registerSite(f"Site {count}", b"CN", 100 + count, "", self.manager)
             site_id = register.call({"from": registrar.address})
@@ -213,6 +215,19 @@ class GasBench:
             suspend, reinstate = (self.registry.functions.setStatus(site_id, s) for s in (SUSPENDED, CANDIDATE))
             self._measure(f"suspend a site with {pools}", registrar, suspend, floor=None)
             self._measure(f"reinstate a site with {pools}", registrar, reinstate, floor=None)
+
+    def _attestations_after_the_first(self, buyer: Sender) -> None:
+        """A round's later attestations: the same evidence (its backers are the pool's attested mask), and the
+        first of other evidence, which stores both evidences' backers (new slots, paid by the dissenting oracle)."""
+        self._set_quorum(3)
+        pool_id = self._sold_out_pool(buyer)
+        first, second, third = (Sender(self.w3, Signer(k.address, k)) for k in self.oracle_keys[:3])
+        evidence, other = (bytes.fromhex(to_bytes32(text)[2:]) for text in ("evidence", "other evidence"))
+        self._send(first, self.certifier.functions.attest(pool_id, 0, evidence, "ipfs://e"))
+        same = self.certifier.functions.attest(pool_id, 0, evidence, "ipfs://e")
+        self._measure("attest the round's evidence again (a second oracle)", second, same, floor=None)
+        dissent = self.certifier.functions.attest(pool_id, 0, other, "ipfs://e")
+        self._measure("attest other evidence (the round's first dissent)", third, dissent, floor=None)
 
     # -- helpers ----------------------------------------------------------------------------------------------
 

@@ -67,21 +67,23 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         ISiteRegistry.SiteStatus siteStatus;
         FailureReason failure;
         bool paysInEth;
-        // slot 1: the asset (read by payments in ERC-20 only), the cap and the site
+        // slot 1: the asset (read by payments in ERC-20 only), the site, and the paused seconds at opening (read
+        // only once the pools have ever been paused). It is full: the goal cannot join it.
         address asset;
-        uint64 capTokens;
         uint32 siteId;
-        // slot 2: certification, release, refunds and exits
+        uint40 pausedAtOpen;
+        // slot 2: certification, release, refunds and exits. The cap is here, beside the goal, so that whether a
+        // milestone can be certified (how many were sold toward the goal) reads slots 0 and 2 of the pool only.
         uint64 goalTokens;
         uint64 exitedTokens;
         uint8 certifiedCount;
         uint8 finalizedCount;
         uint32 releasedMask;
         uint8 milestoneCount;
-        // slot 3: exits and the pool's clock
+        uint64 capTokens;
+        // slot 3: exits and the challenge window
         uint160 exitedAmount;
         uint32 challengeWindow;
-        uint40 pausedAtOpen;
         // slot 4: `tokensExitedInSale` is written only by an exit while the sale is open and read only once a pool
         // has exits; the others are written by `fail` and refunds and read only once the pool has failed, so that a
         // refund reads this slot and nothing else of the pool (its asset too, if it pays in an ERC-20)
@@ -234,12 +236,15 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         (p.price, p.tokensLeft, p.saleLength, p.saleEnd) =
             (params.price, params.capTokens, uint32(params.saleEnd - params.saleStart), params.saleEnd);
         (p.siteStatus, p.paysInEth) = (_siteStatusCopy[params.siteId], params.asset == address(0));
-        (p.asset, p.capTokens, p.siteId) = (params.asset, params.capTokens, SafeCast.toUint32(params.siteId));
-        (p.goalTokens, p.milestoneCount) = (params.goalTokens, uint8(count)); // count <= MAX_MILESTONES
+        (p.asset, p.siteId) = (params.asset, SafeCast.toUint32(params.siteId));
+        // count <= MAX_MILESTONES
+        (p.goalTokens, p.milestoneCount, p.capTokens) = (params.goalTokens, uint8(count), params.capTokens);
         // Paused seconds fit 40 bits: they never exceed the block time.
         (p.challengeWindow, p.pausedAtOpen) = (params.challengeWindow, uint40(_pausedSeconds()));
         _emitPoolOpened(poolId, params, count);
         _scheduleMilestones(poolId, params.saleEnd, milestones);
+        // The certifier writes the pool's attestation slot now, so that no attestation pays for a new one.
+        certifier.onPoolOpened(poolId);
     }
 
     /// @inheritdoc IImpactPools

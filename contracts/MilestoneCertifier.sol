@@ -17,9 +17,9 @@ import {Bits} from "./libraries/Bits.sol";
 /// @dev The pools contract owns the milestone schedule and decides whether a milestone can be certified now
 /// (`IImpactPools.checkCertifiable`); this contract owns who may attest, how many must agree, and who may void.
 /// The pools accept certifications from this contract only (an immutable address on both sides).
-/// Each accreditation of an oracle takes the next index (0-255) for the contract's lifetime; an attestation sets
-/// the oracle's bit in a mask per milestone round and evidence hash, and counts while the bit is set in the mask
-/// of accredited oracles. Revoking clears the oracle's bit and advances the signature epoch.
+/// Each accreditation of an oracle takes the next index (0-223) for the contract's lifetime; an attestation sets
+/// the oracle's bit in a mask per milestone, round, evidence hash and URI, and counts while the bit is set in the
+/// mask of accredited oracles. Revoking clears the oracle's bit and advances the signature epoch.
 contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRules, DelayedChanges, EIP712 {
     using Bits for uint256;
 
@@ -31,8 +31,9 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
         "Certification(uint256 poolId,uint256 milestoneId,bytes32 evidenceHash,string evidenceURI,uint256 deadline,uint256 epoch)"
     );
 
-    /// @notice How many oracle accreditations this contract can ever make (one bit each in a 256-bit mask).
-    uint256 public constant MAX_ORACLE_ACCREDITATIONS = 256;
+    /// @notice How many oracle accreditations this contract can ever make: one bit each in a 224-bit mask, which
+    /// shares a slot with the quorum and the signature epoch (every attestation reads the mask and the quorum).
+    uint256 public constant MAX_ORACLE_ACCREDITATIONS = 224;
 
     /// @inheritdoc IMilestoneCertifier
     IImpactPools public immutable pools;
@@ -48,24 +49,49 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
     /// @dev The largest s OpenZeppelin's `ECDSA` accepts (half the secp256k1 order, EIP-2).
     uint256 private constant _HALF_CURVE_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
 
-    /// @dev The oracles backing one evidence hash in one round, and the hash of the URI its first attestation gave.
-    struct Backing {
-        uint256 mask;
-        bytes32 uriHash;
+    /// @dev `PoolAttestations.milestoneId` while no oracle has attested in the pool's round (milestones stop at 31).
+    uint8 private constant _NO_MILESTONE = type(uint8).max;
+    /// @dev `_leadEvidence` of a pool before its first attestation: written when the pool opens, so that the slot
+    /// is never zero and the first attestation of each round pays for no new slot. No backing key equals it.
+    bytes32 private constant _LEAD_NONE = bytes32(uint256(1));
+    /// @dev `_leadEvidence` once the oracles of the round back more than one evidence: every backing is in
+    /// `_backing`, the lead's too.
+    bytes32 private constant _LEAD_SPLIT = bytes32(uint256(2));
+
+    /// @dev One slot, read by every attestation and certification. The quorum never exceeds the oracles accredited
+    /// and the epoch counts revocations, so neither can pass MAX_ORACLE_ACCREDITATIONS.
+    struct Accreditation {
+        uint224 accreditedMask;
+        uint16 quorum;
+        uint16 signatureEpoch;
     }
 
-    // One slot: a certification by signatures reads both. The quorum never exceeds the oracles accredited and the
-    // epoch counts revocations, so neither can pass MAX_ORACLE_ACCREDITATIONS.
-    uint128 private _quorum;
-    uint128 private _signatureEpoch;
+    /// @dev One slot a pool, written when the pool opens (`onPoolOpened`) so that no attestation pays for a new slot
+    /// for it. Only a pool's next milestone can be certified (the pools check the order), so one mask serves them
+    /// all: the oracles that attested `milestoneId` on chain, in the round `voids`; the mask of an earlier milestone
+    /// is stale once the next one is attested. `voids` counts the pool's voided certifications: every void starts
+    /// a new round for the whole pool, so no attestation made before it counts after it.
+    struct PoolAttestations {
+        uint224 attested;
+        uint8 milestoneId;
+        uint24 voids;
+    }
+
+    Accreditation private _accreditation;
     uint256 private _oracleCount;
-    uint256 private _accreditedMask;
     uint256 private _accreditations;
     mapping(address oracle => uint256 indexPlusOne) private _oracleIndex;
     mapping(address reviewer => bool) private _reviewers;
     mapping(uint256 poolId => mapping(uint256 milestoneId => uint256 round)) private _rounds;
-    mapping(bytes32 roundKey => uint256 mask) private _attested;
-    mapping(bytes32 roundKey => mapping(bytes32 evidenceHash => Backing)) private _backing;
+    mapping(uint256 poolId => PoolAttestations) private _poolAttestations;
+    // The backing key (`_backingKey`) of the evidence the round's first attestation gave. While every oracle of
+    // the round backs it, its backers are exactly `PoolAttestations.attested` and nothing else is stored: the usual
+    // round, where the oracles agree, writes two slots a pool that exist from its opening and no new one.
+    mapping(uint256 poolId => bytes32 backingKey) private _leadEvidence;
+    // The oracles backing one evidence hash and URI for one milestone in one round, once the round's oracles back
+    // more than one (`_LEAD_SPLIT`). The URI is in the key, so oracles agree on it on chain as they do in a
+    // signature, and no attestation stores it.
+    mapping(bytes32 backingKey => uint256 mask) private _backing;
     mapping(uint256 poolId => mapping(uint256 milestoneId => mapping(bytes32 evidenceHash => bool))) private _voided;
 
     /// @param adminDelay Seconds a default-admin transfer must wait before it can be accepted.
@@ -115,21 +141,22 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
     {
         uint256 bit = _oracleBit(msg.sender);
         if (bit == 0) revert CertifierNotOracle(msg.sender);
-        _checkEvidence(poolId, milestoneId, evidenceHash);
+        PoolAttestations memory round = _poolAttestations[poolId];
+        _checkEvidence(poolId, milestoneId, evidenceHash, round.voids);
         pools.checkCertifiable(poolId, milestoneId);
 
-        bytes32 key = _roundKey(poolId, milestoneId);
-        if (_attested[key] & bit != 0) revert CertifierAlreadyAttested(poolId, milestoneId, msg.sender);
-        _attested[key] |= bit;
-        Backing storage backing = _backing[key][evidenceHash];
-        uint256 mask = backing.mask | bit;
-        backing.mask = mask;
-        if (backing.uriHash == bytes32(0)) backing.uriHash = keccak256(bytes(evidenceURI));
+        uint256 attested = round.milestoneId == milestoneId ? round.attested : 0;
+        if (attested & bit != 0) revert CertifierAlreadyAttested(poolId, milestoneId, msg.sender);
+        // milestoneId < 32 (the pools checked it) and bit < 2**224 (an accreditation index).
+        _poolAttestations[poolId] = PoolAttestations(uint224(attested | bit), uint8(milestoneId), round.voids);
+        bytes32 key = _backingKey(poolId, milestoneId, round.voids, evidenceHash, evidenceURI);
+        uint256 mask = _recordBacking(poolId, key, attested, bit);
 
-        uint256 count = (mask & _accreditedMask).count();
+        Accreditation memory accreditation = _accreditation;
+        uint256 count = (mask & accreditation.accreditedMask).count();
         emit OracleAttested(poolId, milestoneId, msg.sender, evidenceHash, evidenceURI, count);
         // `>=` rather than `==`: the quorum may have been lowered after earlier attestations.
-        certified = count >= _quorum;
+        certified = count >= accreditation.quorum;
         if (certified) pools.recordCertification(poolId, milestoneId, evidenceHash, evidenceURI);
     }
 
@@ -140,16 +167,11 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
         bytes32 evidenceHash,
         string calldata evidenceURI
     ) external {
-        Backing storage backing = _backing[_roundKey(poolId, milestoneId)][evidenceHash];
-        bytes32 uriHash = backing.uriHash;
-        // No attestation of this evidence at all: say so, rather than that the URI differs from none.
-        if (uriHash == bytes32(0)) revert CertifierBelowQuorum(0, _quorum);
-        // The URI is not stored, only its hash: the caller must give the one the attestations recorded.
-        if (uriHash != keccak256(bytes(evidenceURI))) {
-            revert CertifierEvidenceURIMismatch(poolId, milestoneId, evidenceHash);
-        }
-        uint256 count = (backing.mask & _accreditedMask).count();
-        if (count < _quorum) revert CertifierBelowQuorum(count, _quorum);
+        // The URI is part of the key: a URI no oracle attested with finds no backing.
+        uint256 mask = _backingOf(poolId, milestoneId, evidenceHash, evidenceURI);
+        Accreditation memory accreditation = _accreditation;
+        uint256 count = (mask & accreditation.accreditedMask).count();
+        if (count < accreditation.quorum) revert CertifierBelowQuorum(count, accreditation.quorum);
         emit AttestationsFinalized(poolId, milestoneId, msg.sender, evidenceHash, count);
         pools.recordCertification(poolId, milestoneId, evidenceHash, evidenceURI);
     }
@@ -164,18 +186,18 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
         bytes calldata signatures
     ) external {
         if (block.timestamp > deadline) revert CertifierSignatureExpired(deadline, block.timestamp);
-        _checkEvidence(poolId, milestoneId, evidenceHash);
-        uint256 count = _quorum;
-        if (signatures.length < count * _ENTRY_BYTES) {
-            revert CertifierBelowQuorum(signatures.length / _ENTRY_BYTES, count);
+        // Oracles that attested on chain this round, but not this evidence and URI, may not sign it.
+        uint256 conflicting = _checkEvidenceForSignatures(poolId, milestoneId, evidenceHash, evidenceURI);
+        Accreditation memory accreditation = _accreditation;
+        if (signatures.length < accreditation.quorum * _ENTRY_BYTES) {
+            revert CertifierBelowQuorum(signatures.length / _ENTRY_BYTES, accreditation.quorum);
         }
         // Whether the milestone can be certified now is checked once, by the pools, in `recordCertification`.
 
-        bytes32 digest = _certificationDigest(poolId, milestoneId, evidenceHash, evidenceURI, deadline);
-        bytes32 key = _roundKey(poolId, milestoneId);
-        // Oracles that attested on chain this round, but not this evidence, may not sign it.
-        uint256 conflicting = _attestedOtherThan(key, evidenceHash);
-        (address[] memory signers, uint256 signersMask) = _signersOf(signatures, count, digest);
+        bytes32 digest = _certificationDigest(
+            poolId, milestoneId, evidenceHash, evidenceURI, deadline, accreditation.signatureEpoch
+        );
+        (address[] memory signers, uint256 signersMask) = _signersOf(signatures, accreditation.quorum, digest);
         // One test for every signer: their bits were gathered as they were recovered.
         if (signersMask & conflicting != 0) {
             revert CertifierConflictingEvidence(poolId, milestoneId, _firstSignerIn(signers, conflicting));
@@ -195,6 +217,16 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
             _voided[poolId][milestoneId + i][voided[i]] = true;
             ++_rounds[poolId][milestoneId + i];
         }
+        // A new round for the pool: no earlier attestation counts, whichever milestone it was for. The increment is
+        // checked, so the count can never wrap to an earlier round (2**24 voids, each of a quorum's certification).
+        _poolAttestations[poolId] = PoolAttestations(0, _NO_MILESTONE, _poolAttestations[poolId].voids + 1);
+    }
+
+    /// @inheritdoc IMilestoneCertifier
+    function onPoolOpened(uint256 poolId) external {
+        if (msg.sender != address(pools)) revert CertifierNotPools(msg.sender);
+        _poolAttestations[poolId] = PoolAttestations(0, _NO_MILESTONE, 0);
+        _leadEvidence[poolId] = _LEAD_NONE;
     }
 
     // ----------------------------------------------------------------------------------------------------------
@@ -216,15 +248,19 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
         uint256 indexPlusOne = _oracleIndex[oracle];
         if (indexPlusOne == 0) revert CertifierNotOracle(oracle);
         delete _oracleIndex[oracle];
-        _accreditedMask &= ~(uint256(1) << (indexPlusOne - 1));
+        Accreditation memory accreditation = _accreditation;
+        accreditation.accreditedMask &= ~uint224(1 << (indexPlusOne - 1));
+        // Revocations never outnumber accreditations, at most 224: the epoch fits 16 bits.
+        uint256 epoch = ++accreditation.signatureEpoch;
+        _accreditation = accreditation;
         --_oracleCount;
-        uint256 epoch = ++_signatureEpoch;
         emit OracleRevoked(oracle, indexPlusOne - 1, epoch);
     }
 
     /// @inheritdoc IMilestoneCertifier
     function raiseQuorum(uint256 newQuorum) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (newQuorum <= _quorum) revert CertifierWrongQuorumDirection(newQuorum, _quorum);
+        uint256 current = _accreditation.quorum;
+        if (newQuorum <= current) revert CertifierWrongQuorumDirection(newQuorum, current);
         _setQuorum(newQuorum);
     }
 
@@ -234,7 +270,8 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
         onlyRole(DEFAULT_ADMIN_ROLE)
         returns (uint256 changeId)
     {
-        if (newQuorum >= _quorum) revert CertifierWrongQuorumDirection(newQuorum, _quorum);
+        uint256 current = _accreditation.quorum;
+        if (newQuorum >= current) revert CertifierWrongQuorumDirection(newQuorum, current);
         if (newQuorum == 0) revert CertifierInvalidQuorum(newQuorum, _oracleCount);
         return _scheduleChange(_KIND_LOWER_QUORUM, 0, newQuorum);
     }
@@ -266,12 +303,14 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
         string calldata evidenceURI,
         uint256 deadline
     ) external view returns (bytes32) {
-        return _certificationDigest(poolId, milestoneId, evidenceHash, evidenceURI, deadline);
+        return _certificationDigest(
+            poolId, milestoneId, evidenceHash, evidenceURI, deadline, _accreditation.signatureEpoch
+        );
     }
 
     /// @inheritdoc IMilestoneCertifier
     function quorum() external view returns (uint256) {
-        return _quorum;
+        return _accreditation.quorum;
     }
 
     /// @inheritdoc IMilestoneCertifier
@@ -291,7 +330,7 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
 
     /// @inheritdoc IMilestoneCertifier
     function signatureEpoch() external view returns (uint256) {
-        return _signatureEpoch;
+        return _accreditation.signatureEpoch;
     }
 
     /// @inheritdoc IMilestoneCertifier
@@ -302,16 +341,17 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
     /// @inheritdoc IMilestoneCertifier
     function hasAttested(uint256 poolId, uint256 milestoneId, address oracle) external view returns (bool) {
         uint256 bit = _oracleBit(oracle);
-        return bit != 0 && _attested[_roundKey(poolId, milestoneId)] & bit != 0;
+        PoolAttestations memory round = _poolAttestations[poolId];
+        return bit != 0 && round.milestoneId == milestoneId && round.attested & bit != 0;
     }
 
     /// @inheritdoc IMilestoneCertifier
-    function attestationCount(uint256 poolId, uint256 milestoneId, bytes32 evidenceHash)
+    function attestationCount(uint256 poolId, uint256 milestoneId, bytes32 evidenceHash, string calldata evidenceURI)
         external
         view
         returns (uint256)
     {
-        return (_backing[_roundKey(poolId, milestoneId)][evidenceHash].mask & _accreditedMask).count();
+        return (_backingOf(poolId, milestoneId, evidenceHash, evidenceURI) & _accreditation.accreditedMask).count();
     }
 
     /// @inheritdoc IMilestoneCertifier
@@ -360,7 +400,7 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
         if (index == MAX_ORACLE_ACCREDITATIONS) revert CertifierAccreditationsExhausted();
         _accreditations = index + 1;
         _oracleIndex[oracle] = index + 1;
-        _accreditedMask |= uint256(1) << index;
+        _accreditation.accreditedMask |= uint224(1 << index);
         ++_oracleCount;
         emit OracleAccredited(oracle, index);
     }
@@ -386,8 +426,8 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
 
     function _setQuorum(uint256 newQuorum) private {
         if (newQuorum == 0 || newQuorum > _oracleCount) revert CertifierInvalidQuorum(newQuorum, _oracleCount);
-        emit QuorumChanged(_quorum, newQuorum);
-        _quorum = uint128(newQuorum); // newQuorum <= _oracleCount <= MAX_ORACLE_ACCREDITATIONS
+        emit QuorumChanged(_accreditation.quorum, newQuorum);
+        _accreditation.quorum = uint16(newQuorum); // newQuorum <= _oracleCount <= MAX_ORACLE_ACCREDITATIONS
     }
 
     /// @dev The oracle's bit in the accredited mask, or 0 if it is not accredited.
@@ -396,15 +436,22 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
         return indexPlusOne == 0 ? 0 : uint256(1) << (indexPlusOne - 1);
     }
 
-    function _checkEvidence(uint256 poolId, uint256 milestoneId, bytes32 evidenceHash) private view {
+    /// @dev Evidence is voided only by a void, which `voids` counts: a pool never voided skips a cold slot here.
+    function _checkEvidence(uint256 poolId, uint256 milestoneId, bytes32 evidenceHash, uint256 voids) private view {
         if (evidenceHash == bytes32(0)) revert CertifierZeroEvidence();
-        if (_voided[poolId][milestoneId][evidenceHash]) {
+        if (voids != 0 && _voided[poolId][milestoneId][evidenceHash]) {
             revert CertifierEvidenceVoided(poolId, milestoneId, evidenceHash);
         }
     }
 
-    function _roundKey(uint256 poolId, uint256 milestoneId) private view returns (bytes32) {
-        return keccak256(abi.encode(poolId, milestoneId, _rounds[poolId][milestoneId]));
+    function _backingKey(
+        uint256 poolId,
+        uint256 milestoneId,
+        uint256 voids,
+        bytes32 evidenceHash,
+        string calldata evidenceURI
+    ) private pure returns (bytes32) {
+        return keccak256(abi.encode(poolId, milestoneId, voids, evidenceHash, keccak256(bytes(evidenceURI))));
     }
 
     function _certificationDigest(
@@ -412,7 +459,8 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
         uint256 milestoneId,
         bytes32 evidenceHash,
         string calldata evidenceURI,
-        uint256 deadline
+        uint256 deadline,
+        uint256 epoch
     ) private view returns (bytes32) {
         return _hashTypedDataV4(
             keccak256(
@@ -423,7 +471,7 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
                     evidenceHash,
                     keccak256(bytes(evidenceURI)),
                     deadline,
-                    _signatureEpoch
+                    epoch
                 )
             )
         );
@@ -482,11 +530,54 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
         }
     }
 
-    /// @dev The oracles that attested on chain in the round `key` but not `evidenceHash`. The backing is read only
-    /// if someone attested this round: usually no one did, and a certification by signatures skips a cold slot.
-    function _attestedOtherThan(bytes32 key, bytes32 evidenceHash) private view returns (uint256) {
-        uint256 attested = _attested[key];
-        return attested == 0 ? 0 : attested & ~_backing[key][evidenceHash].mask;
+    /// @dev Checks the evidence as an attestation does, and returns the oracles that attested the milestone on chain
+    /// in the pool's current round, but not this evidence and URI. The backing is read only if someone attested the
+    /// milestone this round: usually no one did, and a certification by signatures skips a cold slot.
+    function _checkEvidenceForSignatures(
+        uint256 poolId,
+        uint256 milestoneId,
+        bytes32 evidenceHash,
+        string calldata evidenceURI
+    ) private view returns (uint256) {
+        PoolAttestations memory round = _poolAttestations[poolId];
+        _checkEvidence(poolId, milestoneId, evidenceHash, round.voids);
+        if (round.milestoneId != milestoneId || round.attested == 0) return 0;
+        bytes32 key = _backingKey(poolId, milestoneId, round.voids, evidenceHash, evidenceURI);
+        return round.attested & ~_backingIn(poolId, round.attested, key);
+    }
+
+    /// @dev Adds `bit` to the backers of `key` (an evidence of the milestone that `attested`, not holding `bit`,
+    /// is the mask of) and returns them. The round's first attestation makes its evidence the lead; the first
+    /// attestation of other evidence stores the lead's backers, all of `attested`, and splits the round.
+    function _recordBacking(uint256 poolId, bytes32 key, uint256 attested, uint256 bit) private returns (uint256) {
+        if (attested == 0) {
+            _leadEvidence[poolId] = key;
+            return bit;
+        }
+        bytes32 lead = _leadEvidence[poolId];
+        if (lead == key) return attested | bit;
+        if (lead != _LEAD_SPLIT) {
+            (_backing[lead], _leadEvidence[poolId]) = (attested, _LEAD_SPLIT);
+        }
+        uint256 mask = _backing[key] | bit;
+        _backing[key] = mask;
+        return mask;
+    }
+
+    /// @dev The oracles backing this evidence and URI for the milestone in the pool's current round.
+    function _backingOf(uint256 poolId, uint256 milestoneId, bytes32 evidenceHash, string calldata evidenceURI)
+        private
+        view
+        returns (uint256)
+    {
+        PoolAttestations memory round = _poolAttestations[poolId];
+        bytes32 key = _backingKey(poolId, milestoneId, round.voids, evidenceHash, evidenceURI);
+        return round.milestoneId == milestoneId ? _backingIn(poolId, round.attested, key) : _backing[key];
+    }
+
+    /// @dev The backers of `key` in a round whose attested mask is `attested`, for the milestone attested now.
+    function _backingIn(uint256 poolId, uint256 attested, bytes32 key) private view returns (uint256) {
+        return attested != 0 && _leadEvidence[poolId] == key ? attested : _backing[key];
     }
 
     /// @dev The first of `signers` whose bit is in `mask` (the caller knows one is).

@@ -372,7 +372,8 @@ interface IImpactPools {
     /// @notice Opens a pool for a site with its schedule of milestones.
     /// @dev Only the programme role. Reverts with a `Pools*` error naming the first invalid parameter. A site has at
     /// most `MAX_POOLS_PER_SITE` pools in its lifetime (`PoolsTooManyForSite`): each holds a copy of its site's
-    /// status, which every status change writes.
+    /// status, which every status change writes. The certifier is told (`IMilestoneCertifier.onPoolOpened`), so
+    /// that it writes the pool's attestation slots now rather than at the first attestation.
     /// @param params The sale's parameters.
     /// @param milestones The ordered schedule; shares sum to 10,000 and deadlines increase after the sale's end.
     /// @return poolId The new pool, also its token id.

@@ -7,7 +7,7 @@ import {IImpactPools} from "./IImpactPools.sol";
 /// @title IMilestoneCertifier
 /// @notice Accredited milestone oracles (members of an Expert Assessment Group for the Green List) attest that a
 /// pool's milestone was met, with the hash and URI of their evidence. A milestone is certified when a quorum of
-/// distinct, currently accredited oracles backs the same evidence hash, on chain or by EIP-712 signatures.
+/// distinct, currently accredited oracles backs the same evidence hash and URI, on chain or by EIP-712 signatures.
 /// Accredited reviewers (the Independent Reviewer's role, distinct from the oracles) may void a certification
 /// during the pool's challenge window.
 /// @dev What makes certification easier waits the change delay (`IDelayedChanges`) and lets holders exit while
@@ -111,7 +111,8 @@ interface IMilestoneCertifier is IDelayedChanges {
     /// @param oracle The oracle.
     error CertifierAlreadyAttested(uint256 poolId, uint256 milestoneId, address oracle);
 
-    /// @notice This oracle backs other evidence for this milestone; one oracle cannot back two evidence hashes.
+    /// @notice This oracle backs other evidence (or the same hash with another URI) for this milestone; one oracle
+    /// cannot back two.
     /// @param poolId The pool.
     /// @param milestoneId The milestone.
     /// @param oracle The oracle.
@@ -126,11 +127,6 @@ interface IMilestoneCertifier is IDelayedChanges {
     /// @notice The evidence hash is zero.
     error CertifierZeroEvidence();
 
-    /// @notice The URI given is not the one the first attestation of this evidence recorded.
-    /// @param poolId The pool.
-    /// @param milestoneId The milestone.
-    /// @param evidenceHash The evidence.
-    error CertifierEvidenceURIMismatch(uint256 poolId, uint256 milestoneId, bytes32 evidenceHash);
 
     /// @notice The signatures' deadline has passed.
     /// @param deadline The deadline that was signed.
@@ -189,6 +185,10 @@ interface IMilestoneCertifier is IDelayedChanges {
     /// @notice A void needs the hash of the reviewer's reasons.
     error CertifierZeroReason();
 
+    /// @notice Only the pools contract announces the pools it opens.
+    /// @param caller Who called.
+    error CertifierNotPools(address caller);
+
     /// @notice The registry and the pools were not deployed for this certifier.
     /// @param pools The pools contract given.
     /// @param registry The registry given.
@@ -199,13 +199,15 @@ interface IMilestoneCertifier is IDelayedChanges {
     // ----------------------------------------------------------------------------------------------------------
 
     /// @notice Attests that milestone `milestoneId` of pool `poolId` was met, with the given evidence.
-    /// @dev Only accredited oracles, once each per milestone and round (a void starts a new round). The
+    /// @dev Only accredited oracles, once each per milestone and round (any void of the pool's certifications
+    /// starts a new round for the pool: attestations made before it no longer count). Oracles back an evidence
+    /// hash and URI together, as in a signature: the same hash with another URI is other evidence. The
     /// attestation that brings the accredited backers of this evidence to the quorum certifies the milestone in
     /// the pools contract. Reverts with the pools' reason if the milestone cannot be certified now.
     /// @param poolId The pool.
     /// @param milestoneId The milestone.
     /// @param evidenceHash Hash of the evidence.
-    /// @param evidenceURI Where the evidence lives; the first attestation of an evidence hash records it.
+    /// @param evidenceURI Where the evidence lives.
     /// @return certified True if this attestation completed the quorum.
     function attest(uint256 poolId, uint256 milestoneId, bytes32 evidenceHash, string calldata evidenceURI)
         external
@@ -216,7 +218,7 @@ interface IMilestoneCertifier is IDelayedChanges {
     /// @param poolId The pool.
     /// @param milestoneId The milestone.
     /// @param evidenceHash The evidence.
-    /// @param evidenceURI The URI recorded by the evidence's first attestation.
+    /// @param evidenceURI The URI the oracles attested with.
     function finalizeAttestations(
         uint256 poolId,
         uint256 milestoneId,
@@ -230,7 +232,8 @@ interface IMilestoneCertifier is IDelayedChanges {
     /// where `epoch` is `signatureEpoch()` (it advances whenever an oracle is revoked), so it cannot be replayed
     /// on another pool, milestone, chain or deployment, nor after a revocation. Exactly `quorum()` signatures are
     /// read; their signers must be accredited oracles now, in strictly ascending address order (which rejects
-    /// duplicates without storage), and none may have attested other evidence on chain for this milestone. An
+    /// duplicates without storage), and none may have attested other evidence (or another URI) on chain for this
+    /// milestone in the pool's current round. An
     /// EOA's signer is recovered from its ECDSA signature (low-s only); contract wallets answer ERC-1271. Reverts
     /// with the pools' reason if the milestone cannot be certified now.
     /// @param poolId The pool.
@@ -255,13 +258,18 @@ interface IMilestoneCertifier is IDelayedChanges {
     /// @notice Voids the certification of milestone `milestoneId` (and of every later milestone of the pool
     /// certified since) within the pool's challenge window, giving the reviewer's reasons.
     /// @dev Only accredited reviewers. The voided evidence can never certify this milestone again; the oracles
-    /// attest or sign anew (a new round), with new evidence, before the milestone's deadline.
+    /// attest or sign anew (a new round for the pool), with new evidence, before the milestone's deadline.
     /// @param poolId The pool.
     /// @param milestoneId The milestone.
     /// @param reasonHash Hash of the reviewer's reasons.
     /// @param reasonURI Where the reasons live.
     function voidCertification(uint256 poolId, uint256 milestoneId, bytes32 reasonHash, string calldata reasonURI)
         external;
+
+    /// @notice Called by the pools contract when it opens a pool: writes the pool's attestation slot, so that
+    /// the pool's first attestation does not pay for a new slot.
+    /// @param poolId The pool opened.
+    function onPoolOpened(uint256 poolId) external;
 
     // ----------------------------------------------------------------------------------------------------------
     // The programme (default admin)
@@ -333,14 +341,17 @@ interface IMilestoneCertifier is IDelayedChanges {
     /// @notice The current signature epoch, part of every signed certification.
     function signatureEpoch() external view returns (uint256);
 
-    /// @notice The current attestation round of a milestone (it advances when the milestone is voided).
+    /// @notice How many times the milestone's certification was voided.
     function roundOf(uint256 poolId, uint256 milestoneId) external view returns (uint256);
 
-    /// @notice Whether `oracle` attested the milestone in its current round (with any evidence).
+    /// @notice Whether `oracle` attested the milestone on chain in the pool's current round (with any evidence),
+    /// as long as it is the milestone the pool's oracles attest now: once an oracle attests the next one, an
+    /// earlier milestone's attestations are in its `OracleAttested` events only.
     function hasAttested(uint256 poolId, uint256 milestoneId, address oracle) external view returns (bool);
 
-    /// @notice How many oracles, accredited now, back this evidence for the milestone in its current round.
-    function attestationCount(uint256 poolId, uint256 milestoneId, bytes32 evidenceHash)
+    /// @notice How many oracles, accredited now, back this evidence hash and URI for the milestone in the pool's
+    /// current round.
+    function attestationCount(uint256 poolId, uint256 milestoneId, bytes32 evidenceHash, string calldata evidenceURI)
         external
         view
         returns (uint256);

@@ -292,22 +292,19 @@ SENTENCES: dict[str, Callable[[Args], str]] = {
     ),
     "ChangesUnauthorized": lambda a: f"{_addr(a['account'])} may neither schedule nor cancel this kind of change",
     "CertifierAccreditationsExhausted": lambda a: (
-        "all 256 oracle accreditations of this certifier are used up: deploy a new certifier"
+        "all 224 oracle accreditations of this certifier are used up: deploy a new certifier"
     ),
     "CertifierAlreadyOracle": lambda a: f"{_addr(a['account'])} is already an accredited oracle",
     "CertifierAlreadyReviewer": lambda a: f"{_addr(a['account'])} is already an accredited reviewer",
     "CertifierNotReviewer": lambda a: f"{_addr(a['account'])} is not an accredited reviewer",
     "CertifierConflictingEvidence": lambda a: (
-        f"oracle {_addr(a['oracle'])} attested other evidence on chain for milestone {a['milestoneId']} of pool "
-        f"{a['poolId']}; one oracle cannot back two pieces of evidence"
+        f"oracle {_addr(a['oracle'])} attested other evidence (or the same with another URI) on chain for milestone "
+        f"{a['milestoneId']} of pool {a['poolId']}; one oracle cannot back two pieces of evidence"
     ),
     "CertifierDutyConflict": lambda a: (
         f"{_addr(a['account'])} cannot be both an oracle and the {_duty(a['duty'])} (separation of duties)"
     ),
-    "CertifierEvidenceURIMismatch": lambda a: (
-        f"evidence 0x{bytes(a['evidenceHash']).hex()} of milestone {a['milestoneId']} of pool {a['poolId']} was "
-        "first attested with another URI: give that one"
-    ),
+    "CertifierNotPools": lambda a: f"only the pools contract announces the pools it opens, not {_addr(a['caller'])}",
     "CertifierEvidenceVoided": lambda a: (
         f"evidence 0x{bytes(a['evidenceHash']).hex()} was voided by a reviewer for milestone {a['milestoneId']} of "
         f"pool {a['poolId']}: a new certification needs new evidence"

@@ -81,9 +81,7 @@ def register(command: Callable[..., Any], commands: Any, groups: dict[str, Any])
     p.add_argument("--pool", type=whole(1), metavar="P", help="the pool (default: the report's)")
     p.add_argument("--milestone", type=whole(0), metavar="K", help="the milestone (default: the report's)")
     p.add_argument("--evidence-hash", metavar="0x…", help="the evidence's keccak-256 (default: the report's)")
-    p.add_argument(
-        "--uri", help="the URI the evidence's first attestation recorded (default: the report's, else empty)"
-    )
+    p.add_argument("--uri", help="the URI the oracles attested the evidence with (default: the report's, else empty)")
 
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -265,12 +263,14 @@ def cmd_finalize(ctx: Any) -> None:
     system = ctx.system
     system.milestone(pool_id, milestone_id)
     certifier = system.certifier
-    count = certifier.functions.attestationCount(pool_id, milestone_id, evidence).call()
+    count = certifier.functions.attestationCount(pool_id, milestone_id, evidence, uri).call()
     quorum = certifier.functions.quorum().call()
     if count < quorum:
+        # Oracles back a hash and its URI together: the same hash with another URI has attestations of its own.
         raise UserError(
-            f"evidence 0x{evidence.hex()} of milestone {milestone_id} of pool {pool_id} has {count} on-chain "
-            f"attestation{'s' if count != 1 else ''} by accredited oracles in this round; the quorum is {quorum}",
+            f"evidence 0x{evidence.hex()} with {f'URI {uri}' if uri else 'no URI'} of milestone {milestone_id} of "
+            f"pool {pool_id} has {count} on-chain attestation{'s' if count != 1 else ''} by accredited oracles in "
+            f"this round; the quorum is {quorum}",
             "below-quorum",
         )
     fn = certifier.functions.finalizeAttestations(pool_id, milestone_id, evidence, uri)

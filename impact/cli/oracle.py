@@ -100,7 +100,7 @@ class EvidenceChoice:
 
 def evidence_from_args(a: Any, *, empty_uri: bool) -> EvidenceChoice:
     """`--report R`, or all of `--pool`, `--milestone`, `--evidence-hash` and `--uri` (which may be empty only when
-    `empty_uri`: finalising names the URI the first attestation recorded, which may have been empty)."""
+    `empty_uri`: finalising names the URI the oracles attested with, which may have been empty)."""
     if a.report:
         try:
             report = load_report(a.report)

@@ -262,17 +262,18 @@ def test_attestations_that_meet_a_lowered_quorum_are_finalized_by_anyone(impact,
     impact.ok("oracle", "attest", *attest, account="dev:1")
     line = impact.refused("oracle", "finalize", *attest, account="dev:8")
     assert line == (
-        f"error: evidence {evidence} of milestone 0 of pool {sold_out} has 1 on-chain attestation by accredited "
-        "oracles in this round; the quorum is 2"
+        f"error: evidence {evidence} with URI {URI} of milestone 0 of pool {sold_out} has 1 on-chain attestation "
+        "by accredited oracles in this round; the quorum is 2"
     )
     out = impact.ok("oracle", "quorum", "1")
     warp(2 * DAY)
     impact.ok("governance", "execute", "--change", re.match(r"scheduled (\S+):", out).group(1), account="dev:8")
     wrong = ("--pool", str(sold_out), "--milestone", "0", "--evidence-hash", evidence, "--uri", "ipfs://other")
     line = impact.refused("oracle", "finalize", *wrong, account="dev:8")
+    # The hash with another URI is other evidence, which no oracle attested.
     assert line == (
-        f"error: evidence {evidence} of milestone 0 of pool {sold_out} was first attested with another URI: give "
-        "that one"
+        f"error: evidence {evidence} with URI ipfs://other of milestone 0 of pool {sold_out} has 0 on-chain "
+        "attestations by accredited oracles in this round; the quorum is 1"
     )
     out = impact.ok("oracle", "finalize", *attest, account="dev:8")
     assert out.startswith(

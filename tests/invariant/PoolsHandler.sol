@@ -155,6 +155,8 @@ contract PoolsHandler {
     mapping(uint256 pi => mapping(uint256 m => uint256)) public credit;
     mapping(uint256 pi => mapping(uint256 m => bool)) public credited;
     mapping(uint256 pi => mapping(uint256 m => uint256)) public round;
+    // Every void starts a new round of on-chain attestations for the whole pool (whichever milestones it voided).
+    mapping(uint256 pi => uint256) public poolVoids;
     mapping(uint256 pi => mapping(uint256 m => mapping(bytes32 evidence => bool))) public voided;
     mapping(bytes32 roundKey => uint256 slots) internal _attested;
     mapping(bytes32 roundKey => mapping(bytes32 evidence => uint256 slots)) internal _backing;
@@ -407,6 +409,7 @@ contract PoolsHandler {
             if (_attested[rk] & bit != 0) _violate(RULES, "an oracle attested a milestone twice in a round");
             _attested[rk] |= bit;
             _backing[rk][evidence] |= bit;
+            _checkAttestationCounts(pi, m, rk);
             _count("attest");
         } catch (bytes memory err) {
             _count("attest rejected");
@@ -482,6 +485,7 @@ contract PoolsHandler {
                 ++round[pi][k];
             }
             g.certified = m;
+            ++poolVoids[pi];
             _count("void");
         } catch {
             _count("void rejected");
@@ -1441,8 +1445,22 @@ contract PoolsHandler {
         return keccak256(abi.encode(seed % 4 == 0 ? "disputed evidence" : "assessment report", pi, m, r));
     }
 
+    /// @dev Both evidence hashes of the round are counted as the ghost counts them: the certifier keeps the backers of
+    /// the round's first evidence in the pool's attested mask until other evidence is attested, then in storage.
+    function _checkAttestationCounts(uint256 pi, uint256 m, bytes32 rk) internal {
+        // Seeds 1 and 4: the report and the disputed evidence of the milestone's current round.
+        for (uint256 seed = 1; seed <= 4; seed += 3) {
+            bytes32 evidence = _evidence(pi, m, seed);
+            uint256 counted = certifier.attestationCount(poolIds[pi], m, evidence, URI);
+            if (counted != _popcount(_backing[rk][evidence] & accreditedSlots)) {
+                _violate(RULES, "an evidence's attestation count is not its accredited backers");
+            }
+        }
+    }
+
+    /// @dev The round of on-chain attestations: the pool's voids, not the milestone's.
     function _roundKey(uint256 pi, uint256 m) internal view returns (bytes32) {
-        return keccak256(abi.encode(pi, m, round[pi][m]));
+        return keccak256(abi.encode(pi, m, poolVoids[pi]));
     }
 
     /// @dev The keys whose bit is set in `mask` (at least one), ascending by address.

@@ -607,7 +607,11 @@ CASES: dict[str, Case] = {
     "finalizeAttestations with another URI": lambda c: after(
         c["certifier"].attest(c["funded"], 0, E1, URI, by(c, "oracle1")),
         lambda: c["certifier"].finalizeAttestations(c["funded"], 0, E1, "ipfs://other", by(c, "rando")),
-        error("CertifierEvidenceURIMismatch", c["funded"], 0, E1),
+        error("CertifierBelowQuorum", 0, c["certifier"].quorum()),
+    ),
+    "onPoolOpened by anyone but the pools": lambda c: (
+        lambda: c["certifier"].onPoolOpened(c["funded"], by(c, "rando")),
+        error("CertifierNotPools", c["rando"]),
     ),
     "certifyWithSignatures with no signatures": lambda c: (
         lambda: c["certifier"].certifyWithSignatures(

@@ -46,7 +46,7 @@ def test_one_attestation_below_quorum_does_not_certify(certifier, pools, funded_
     assert "MilestoneCertified" not in tx.events
     assert pools.pool(funded_pool).dict()["certifiedCount"] == 0
     assert certifier.hasAttested(funded_pool, 0, oracle1)
-    assert certifier.attestationCount(funded_pool, 0, EVIDENCE) == 1
+    assert certifier.attestationCount(funded_pool, 0, EVIDENCE, URI) == 1
 
 
 def test_the_quorum_completing_attestation_certifies(certifier, pools, funded_pool, oracle1, oracle2, manager):
@@ -71,7 +71,7 @@ def test_different_evidence_does_not_add_up_to_a_quorum(certifier, pools, funded
     certifier.attest(funded_pool, 0, EVIDENCE, URI, {"from": oracle1})
     certifier.attest(funded_pool, 0, OTHER_EVIDENCE, URI, {"from": oracle2})
     assert pools.pool(funded_pool).dict()["certifiedCount"] == 0
-    assert certifier.attestationCount(funded_pool, 0, EVIDENCE) == 1
+    assert certifier.attestationCount(funded_pool, 0, EVIDENCE, URI) == 1
     tx = certifier.attest(funded_pool, 0, OTHER_EVIDENCE, URI, {"from": oracle3})
     assert tx.events["MilestoneCertified"]["evidenceHash"] == OTHER_EVIDENCE
 
@@ -81,7 +81,7 @@ def test_nobody_attests_twice(certifier, funded_pool, oracle1):
     for evidence in (EVIDENCE, OTHER_EVIDENCE):
         with brownie.reverts(error("CertifierAlreadyAttested", funded_pool, 0, oracle1)):
             certifier.attest(funded_pool, 0, evidence, URI, {"from": oracle1})
-    assert certifier.attestationCount(funded_pool, 0, EVIDENCE) == 1
+    assert certifier.attestationCount(funded_pool, 0, EVIDENCE, URI) == 1
 
 
 def test_only_accredited_oracles_attest(certifier, funded_pool, rando, programme, reviewer):
@@ -99,6 +99,17 @@ def test_milestones_are_certified_in_order(certifier, funded_pool, oracle1):
     with brownie.reverts(error("PoolsMilestoneOutOfOrder", funded_pool, 1, 0)):
         certifier.attest(funded_pool, 1, EVIDENCE, URI, {"from": oracle1})
     assert not certifier.hasAttested(funded_pool, 1, oracle1)
+
+
+def test_the_next_milestones_attestations_start_from_none(certifier, funded_pool, certify, oracle1, oracle2):
+    certify(funded_pool, 0)  # oracle1 and oracle2 attest milestone 0
+    assert certifier.hasAttested(funded_pool, 0, oracle1)
+    tx = certifier.attest(funded_pool, 1, EVIDENCE, URI, {"from": oracle1})
+    assert tx.return_value is False and tx.events["OracleAttested"]["attestations"] == 1
+    assert certifier.hasAttested(funded_pool, 1, oracle1) and not certifier.hasAttested(funded_pool, 1, oracle2)
+    assert certifier.attestationCount(funded_pool, 1, EVIDENCE, URI) == 1
+    # One mask a pool: milestone 0's is gone (its attestations are in its OracleAttested events).
+    assert not certifier.hasAttested(funded_pool, 0, oracle1)
 
 
 def test_a_certified_milestone_can_never_be_certified_again(certifier, funded_pool, certify, oracle3):

@@ -170,6 +170,27 @@ def test_voiding_a_milestone_also_voids_the_later_certified_ones(certifier, pool
     assert certifier.isEvidenceVoided(funded_pool, 1, to_bytes32("e1"))
 
 
+def test_a_void_starts_a_new_round_of_attestations_for_the_whole_pool(
+    certifier, pools, funded_pool, certify, reviewer, oracle1, oracle2
+):
+    certify(funded_pool, 0, "e0")
+    certify(funded_pool, 1, "e1")
+    e2 = to_bytes32("e2")
+    certifier.attest(funded_pool, 2, e2, URI, {"from": oracle1})
+    assert certifier.attestationCount(funded_pool, 2, e2, URI) == 1
+    void(certifier, funded_pool, 1, reviewer)
+    # Milestone 2 was not voided (it was not certified), but its on-chain attestation was made in the pool's old
+    # round: it no longer counts, and its oracle attests again once milestone 1 is certified anew.
+    assert [certifier.roundOf(funded_pool, k) for k in range(3)] == [0, 1, 0]
+    assert certifier.attestationCount(funded_pool, 2, e2, URI) == 0
+    assert not certifier.hasAttested(funded_pool, 2, oracle1)
+    certify(funded_pool, 1, "e1 again")
+    assert certifier.attest(funded_pool, 2, e2, URI, {"from": oracle1}).return_value is False
+    tx = certifier.attest(funded_pool, 2, e2, URI, {"from": oracle2})
+    assert tx.return_value is True and tx.events["OracleAttested"]["attestations"] == 2
+    assert pools.milestone(funded_pool, 2).dict()["evidenceHash"] == e2
+
+
 def test_voiding_a_later_milestone_leaves_the_earlier_ones_certified(certifier, pools, funded_pool, certify, reviewer):
     certify(funded_pool, 0, "e0")
     certify(funded_pool, 1, "e1")
