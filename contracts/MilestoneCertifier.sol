@@ -454,6 +454,10 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
         return keccak256(abi.encode(poolId, milestoneId, voids, evidenceHash, keccak256(bytes(evidenceURI))));
     }
 
+    /// @dev `_hashTypedDataV4(keccak256(abi.encode(CERTIFICATION_TYPEHASH, poolId, milestoneId, evidenceHash,
+    /// keccak256(bytes(evidenceURI)), deadline, epoch)))`, in assembly only to hash in scratch memory past the free
+    /// pointer without allocating: about 250 gas on every certification. The tests sign with eth-account's EIP-712
+    /// encoder and compare with `certificationDigest`, so any difference from the standard encoding fails them.
     function _certificationDigest(
         uint256 poolId,
         uint256 milestoneId,
@@ -461,20 +465,27 @@ contract MilestoneCertifier is IMilestoneCertifier, AccessControlDefaultAdminRul
         string calldata evidenceURI,
         uint256 deadline,
         uint256 epoch
-    ) private view returns (bytes32) {
-        return _hashTypedDataV4(
-            keccak256(
-                abi.encode(
-                    CERTIFICATION_TYPEHASH,
-                    poolId,
-                    milestoneId,
-                    evidenceHash,
-                    keccak256(bytes(evidenceURI)),
-                    deadline,
-                    epoch
-                )
-            )
-        );
+    ) private view returns (bytes32 digest) {
+        bytes32 separator = _domainSeparatorV4();
+        bytes32 typeHash = CERTIFICATION_TYPEHASH;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            calldatacopy(m, evidenceURI.offset, evidenceURI.length)
+            let uriHash := keccak256(m, evidenceURI.length)
+            mstore(m, typeHash)
+            mstore(add(m, 0x20), poolId)
+            mstore(add(m, 0x40), milestoneId)
+            mstore(add(m, 0x60), evidenceHash)
+            mstore(add(m, 0x80), uriHash)
+            mstore(add(m, 0xa0), deadline)
+            mstore(add(m, 0xc0), epoch)
+            let structHash := keccak256(m, 0xe0)
+            // "\x19\x01" ‖ domain separator ‖ struct hash: 66 bytes from the last two bytes of the first word.
+            mstore(m, 0x1901)
+            mstore(add(m, 0x20), separator)
+            mstore(add(m, 0x40), structHash)
+            digest := keccak256(add(m, 0x1e), 0x42)
+        }
     }
 
     /// @dev The accredited oracles that signed `digest` in the first `count` entries of the packed signatures

@@ -3,14 +3,16 @@ an ETH receive or a token's transfer gain nothing.
 
 Which calls hold the lock: exit, release and a purchase paid in a token. An ETH purchase, a refund and a credit
 withdrawal do not (each does every effect before its one external call, the last thing it does); a call back from
-inside them behaves as a later transaction would. Every purchase still checks the lock, so none runs inside a
-call that holds it."""
+inside them behaves as a later transaction would. Every purchase and every certification still checks the lock, so
+none runs inside a call that holds it."""
 
 import brownie
 import pytest
-from brownie import ReentrantReceiver, ReentrantToken, web3
+from brownie import ReentrantReceiver, ReentrantToken, chain, web3
 from eth_abi import encode
-from support import PRICE_ETH, assert_escrow_adds_up, error
+from support import PRICE_ETH, assert_escrow_adds_up, error, latest_time
+
+from impact.oracle import certification as cert
 
 REENTRANCY_GUARD = "0x3ee5aeb5"  # ReentrancyGuardReentrantCall()
 BUY, REFUND, RELEASE, EXIT, WITHDRAW = 1, 2, 3, 4, 5  # ReentrantReceiver.Attack
@@ -118,6 +120,32 @@ def test_a_purchase_from_inside_a_token_purchases_payment_is_stopped(pools, open
     assert token.reentryError() == REENTRANCY_GUARD
     assert pools.totalSupply(eth_pool) == 0
     assert_escrow_adds_up(pools, token_pool)
+
+
+def test_a_certification_from_inside_a_guarded_call_is_stopped(
+    pools, certifier, funded_pool, open_pool, signing_oracles, programme, alice, rando
+):
+    evidence = bytes(web3.keccak(text="report"))
+    claim = cert.Certification(
+        funded_pool, 0, evidence, "ipfs://report", latest_time() + 86_400, certifier.signatureEpoch()
+    )
+    pairs = cert.ordered(
+        {s.address: cert.sign(claim, chain.id, certifier.address, s.private_key) for s in signing_oracles[:2]}
+    )
+    args = (funded_pool, 0, claim.evidence_hash, claim.evidence_uri, claim.deadline, cert.pack(pairs))
+    token = ReentrantToken.deploy({"from": programme})
+    token.mint(alice, 10 * PRICE_ETH, {"from": programme})
+    token_pool = open_pool(asset=token.address, price=PRICE_ETH)
+    # Inside a token purchase's payment (which holds the pools' lock), a relayed certification of another pool.
+    token.arm(certifier, certifier.certifyWithSignatures.encode_input(*args), 0, {"from": rando})
+    token.approve(pools, 10 * PRICE_ETH, {"from": alice})
+    pools.buy(token_pool, 10, alice, {"from": alice})
+    assert token.reentered()
+    assert token.reentryError() == REENTRANCY_GUARD
+    assert not pools.milestone(funded_pool, 0).dict()["certified"]
+    # The same signatures certify from a transaction of their own.
+    certifier.certifyWithSignatures(*args, {"from": rando})
+    assert pools.milestone(funded_pool, 0).dict()["evidenceHash"] == "0x" + claim.evidence_hash.hex()
 
 
 # --- a refund: no lock, the tokens are burned and counted before the payment ---------------------------------------
