@@ -68,7 +68,7 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         FailureReason failure;
         bool paysInEth;
         // slot 1: the asset (read by payments in ERC-20 only), the site, and the paused seconds at opening (read
-        // only once the pools have ever been paused). It is full: the goal cannot join it.
+        // only once the pools have ever been paused). Its 24 free bits cannot hold the goal, which stays in slot 2.
         address asset;
         uint32 siteId;
         uint40 pausedAtOpen;
@@ -243,7 +243,7 @@ contract ImpactPools is IImpactPools, ERC1155, AccessControl {
         (p.challengeWindow, p.pausedAtOpen) = (params.challengeWindow, uint40(_pausedSeconds()));
         _emitPoolOpened(poolId, params, count);
         _scheduleMilestones(poolId, params.saleEnd, milestones);
-        // The certifier writes the pool's attestation slot now, so that no attestation pays for a new one.
+        // The certifier writes the pool's two attestation slots now, so that no attestation creates them.
         certifier.onPoolOpened(poolId);
     }
 

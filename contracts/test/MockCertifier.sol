@@ -27,6 +27,9 @@ contract MockCertifier {
         return 0;
     }
 
+    /// @notice The pools announce each pool they open; this mock keeps no attestations.
+    function onPoolOpened(uint256) external pure {}
+
     /// @notice Records a certification in `pools` as their certifier.
     function record(IImpactPools target, uint256 poolId, uint256 milestoneId, bytes32 evidenceHash, string calldata uri)
         external
