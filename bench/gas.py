@@ -156,7 +156,7 @@ class GasBench:
 
         # A pool sold out (so its sale is closed) for the certification and release measurements.
         certified_pool = self._sold_out_pool(alice)
-        oracle = Sender(self.w3, Signer(self.oracle_keys[0].address, self.oracle_keys[0]))
+        oracle = self._oracle(0)
         evidence = bytes.fromhex(to_bytes32("evidence")[2:])
         self._measure(
             "attest on chain (not completing the quorum)",
@@ -221,7 +221,7 @@ class GasBench:
         first of other evidence, which stores both evidences' backers (new slots, paid by the dissenting oracle)."""
         self._set_quorum(3)
         pool_id = self._sold_out_pool(buyer)
-        first, second, third = (Sender(self.w3, Signer(k.address, k)) for k in self.oracle_keys[:3])
+        first, second, third = (self._oracle(i) for i in range(3))
         evidence, other = (bytes.fromhex(to_bytes32(text)[2:]) for text in ("evidence", "other evidence"))
         self._send(first, self.certifier.functions.attest(pool_id, 0, evidence, "ipfs://e"))
         same = self.certifier.functions.attest(pool_id, 0, evidence, "ipfs://e")
@@ -236,6 +236,11 @@ class GasBench:
 
     def _sender(self, index: int) -> Sender:
         return Sender(self.w3, Signer(self.accounts[index]))
+
+    def _oracle(self, index: int) -> Sender:
+        """The bench's oracle `index`, signing with its fixed key."""
+        key = self.oracle_keys[index]
+        return Sender(self.w3, Signer(key.address, key))
 
     def _send(self, sender: Sender, fn: Any, value: int = 0) -> Any:
         return sender.send(fn, value)
