@@ -265,6 +265,7 @@ def cmd_site_show(ctx: Context) -> None:
 def cmd_oracle_attest(ctx: Context) -> None:
     from impact.chain.encoding import format_time
     from impact.chain.errors import UserError
+    from impact.chain.output import time
     from impact.cli.oracle import check_criterion, evidence_from_args
 
     chosen = evidence_from_args(ctx.args, empty_uri=False)
@@ -292,7 +293,8 @@ def cmd_oracle_attest(ctx: Context) -> None:
         outcome = f"and CERTIFIED the milestone (challenge window until {format_time(ends)})"
     else:
         count = attested[0]["args"]["attestations"] if attested else "?"
-        outcome = f"({count} of the quorum of {certifier.functions.quorum().call()} so far)"
+        # Oracles back a hash and its URI together: one on the same hash with another URI is not counted here.
+        outcome = f"({count} of the quorum of {certifier.functions.quorum().call()} so far, for this hash and URI)"
     ctx.emit(
         "oracle.attest/1",
         {
@@ -303,10 +305,10 @@ def cmd_oracle_attest(ctx: Context) -> None:
             "oracle": ctx.signer.address,
             "attestations": attested[0]["args"]["attestations"] if attested else None,
             "certified": bool(logs),
-            "challenge_ends_at": logs[0]["args"]["challengeEndsAt"] if logs else None,
+            "challenge_ends_at": time(logs[0]["args"]["challengeEndsAt"]) if logs else None,
             "transaction": _tx_json(receipt),
         },
-        f"attested pool {pool_id} milestone {milestone_id} with evidence 0x{evidence.hex()} {outcome}; "
+        f"attested pool {pool_id} milestone {milestone_id} with evidence 0x{evidence.hex()} and URI {uri} {outcome}; "
         f"tx {_tx(receipt)}",
     )
 

@@ -290,6 +290,23 @@ def test_finalize_certifies_from_attestations_meeting_a_lowered_quorum(impact, c
     assert_transaction(data["transaction"], accounts[8])
 
 
+def test_attestations_count_for_their_hash_and_uri_and_the_last_one_says_until_when(impact, contracts, sold_out):
+    evidence = to_bytes32("EAGL report")
+    attest = ("oracle", "attest", "--pool", str(sold_out), "--milestone", "0", "--evidence-hash", evidence)
+    first, _ = document(impact, "oracle.attest/1", *attest, "--uri", URI, account="dev:1")
+    assert (first["pool_id"], first["milestone_id"], first["evidence_hash"]) == (sold_out, 0, evidence)
+    assert (first["evidence_uri"], first["oracle"]) == (URI, accounts[1].address)
+    assert (first["attestations"], first["certified"], first["challenge_ends_at"]) == (1, False, None)
+    assert_transaction(first["transaction"], accounts[1])
+    # The same hash under another URI is other evidence: its own count, not the first one's.
+    other, _ = document(impact, "oracle.attest/1", *attest, "--uri", "ipfs://other", account="dev:2")
+    assert (other["evidence_uri"], other["attestations"], other["certified"]) == ("ipfs://other", 1, False)
+    last, _ = document(impact, "oracle.attest/1", *attest, "--uri", URI, account="dev:3")
+    milestone = contracts["pools"].milestone(sold_out, 0).dict()
+    assert (last["attestations"], last["certified"]) == (2, True) and milestone["certified"]
+    assert last["challenge_ends_at"]["unix"] == milestone["challengeEndsAt"]
+
+
 def test_a_credited_tranche_withdrawn_by_the_new_beneficiary(impact, contracts, deployed, tmp_path):
     pools, manager = contracts["pools"], accounts[7]
     wallet = RejectingBeneficiary.deploy({"from": accounts[0]})

@@ -379,7 +379,7 @@ def test_signatures_made_before_an_oracle_revocation_are_void_and_refused_before
 
 def test_an_oracle_attests_once_per_round(impact, report):
     args = ("oracle", "attest", "--report", str(report["path"]))
-    assert "(1 of the quorum of 2 so far)" in impact.ok(*args, account="dev:1")
+    assert "(1 of the quorum of 2 so far, for this hash and URI)" in impact.ok(*args, account="dev:1")
     line = impact.refused(*args, account="dev:1")
     assert line == (
         f"error: oracle {accounts[1].address} already attested milestone 0 of pool {report['pool_id']} in this "

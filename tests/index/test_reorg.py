@@ -128,9 +128,17 @@ def test_a_restarted_node_with_the_same_addresses_rebuilds_the_index_from_the_de
     world = fresh
     index = open_index(world, new_target())
     Syncer(index).sync()
-    # Every stored hash changed: as if each block had been replaced.
-    index.store.execute('UPDATE "blocks" SET "hash" = \'0x\' || substr("hash", 3, 62) || \'00\'')
+    # Every stored hash changed, as if each block had been replaced: its last byte becomes 00, or 01 where it was 00
+    # (a hash ending in 00, one block in 256, would otherwise stay as it was and still match the chain).
+    index.store.execute(
+        'UPDATE "blocks" SET "hash" = \'0x\' || substr("hash", 3, 62) || '
+        "CASE WHEN substr(\"hash\", 65, 2) = '00' THEN '01' ELSE '00' END"
+    )
     index.store.execute('UPDATE "sync_state" SET "head_hash" = \'0x00\', "final_hash" = \'0x00\'')
+    stored = index.store.query('SELECT "number", "hash" FROM "blocks"')
+    assert stored
+    on_chain = {number: "0x" + bytes(world.w3.eth.get_block(number)["hash"]).hex() for number, _ in stored}
+    assert all(on_chain[number] != block_hash for number, block_hash in stored)
     messages = []
     report = Syncer(index, notify=messages.append).sync()
     assert report.rolled_back_to == index.start - 1
