@@ -1,5 +1,6 @@
 """Attackers that re-enter the pools (buy, refund, release, exit, withdraw a credit) from an ERC-1155 receive hook,
-an ETH receive or a token's transfer gain nothing.
+an ETH receive or a token's transfer gain nothing; nor does a site's wallet that withdraws a credit while a release
+pays it.
 
 Which calls hold the lock: exit, release and a purchase paid in a token. An ETH purchase, a refund and a credit
 withdrawal do not (each does every effect before its one external call, the last thing it does); a call back from
@@ -8,7 +9,7 @@ none runs inside a call that holds it."""
 
 import brownie
 import pytest
-from brownie import ReentrantReceiver, ReentrantToken, chain, web3
+from brownie import CreditWithdrawingWallet, ReentrantReceiver, ReentrantToken, chain, web3
 from eth_abi import encode
 from support import PRICE_ETH, assert_escrow_adds_up, error, latest_time
 
@@ -218,6 +219,65 @@ def test_a_payee_re_entering_withdraw_credit_from_its_eth_receive_is_paid_once(
     assert len(tx.events["CreditWithdrawn"]) == 1
     assert attacker.balance() == tranche
     assert not pools.milestone(pool_id, 0).dict()["credited"]
+    assert_escrow_adds_up(pools, pool_id)
+
+
+@pytest.fixture
+def wallet_site_pool(pools, registry, programme, open_pool, buy, alice, bob, close_sale):
+    """A pool whose sale closed above its goal, of a site whose wallet tries to withdraw a credit when paid (within
+    the push's gas limit, so that the push itself goes through)."""
+    wallet = CreditWithdrawingWallet.deploy(pools, {"from": alice})
+    site = registry.registerSite("Wallet Park", b"ES", 555_000_078, "", wallet, {"from": programme}).return_value
+    pool_id = open_pool(siteId=site)
+    buy(pool_id, alice, 100)
+    buy(pool_id, bob, 100)
+    close_sale(pool_id)
+    return wallet, pool_id
+
+
+def test_a_payee_withdrawing_the_tranche_being_pushed_to_it_finds_no_credit(
+    pools, wallet_site_pool, certify_final, alice, rando
+):
+    """The release holds the lock but `withdrawCredit` does not check it: what stops a second payment is that the
+    milestone's credit is set only after a push that failed."""
+    wallet, pool_id = wallet_site_pool
+    certify_final(pool_id, 0)
+    wallet.arm(pool_id, 0, {"from": alice})
+    tx = pools.release(pool_id, 0, {"from": rando})
+    attempt = tx.events["WithdrawalAttempted"]
+    assert len(attempt) == 1
+    assert attempt["error"] == revert_data("PoolsNothingToWithdraw(uint256,uint256)", pool_id, 0)
+    tranche = pools.milestone(pool_id, 0).dict()["trancheAmount"]
+    assert tx.events["TrancheReleased"]["amount"] == tranche and not tx.events["TrancheReleased"]["credited"]
+    assert "CreditWithdrawn" not in tx.events
+    assert wallet.balance() == tranche
+    assert not pools.milestone(pool_id, 0).dict()["credited"]
+    assert_escrow_adds_up(pools, pool_id)
+
+
+def test_a_payee_withdrawing_an_earlier_credit_while_a_release_pays_it_is_paid_each_tranche_once(
+    pools, wallet_site_pool, certify_final, alice, rando
+):
+    wallet, pool_id = wallet_site_pool
+    certify_final(pool_id, 0)
+    wallet.setRejecting(True, {"from": alice})
+    pools.release(pool_id, 0, {"from": rando})  # refused by the wallet: credited
+    assert pools.milestone(pool_id, 0).dict()["credited"]
+    wallet.setRejecting(False, {"from": alice})
+    certify_final(pool_id, 1, "second evidence")
+    wallet.arm(pool_id, 0, {"from": alice})
+    tx = pools.release(pool_id, 1, {"from": rando})
+    # The earlier credit is withdrawn from inside the push, as it could be in the next transaction.
+    assert tx.events["WithdrawalAttempted"]["error"] == "0x"
+    first, second = (pools.milestone(pool_id, k).dict()["trancheAmount"] for k in (0, 1))
+    assert tx.events["CreditWithdrawn"]["amount"] == first
+    assert tx.events["TrancheReleased"]["amount"] == second and not tx.events["TrancheReleased"]["credited"]
+    assert wallet.balance() == first + second
+    assert not pools.milestone(pool_id, 0).dict()["credited"]
+    assert not pools.milestone(pool_id, 1).dict()["credited"]
+    with brownie.reverts(error("PoolsNothingToWithdraw", pool_id, 0)):
+        wallet.withdrawCredit(pool_id, 0, {"from": alice})
+    assert wallet.balance() == first + second
     assert_escrow_adds_up(pools, pool_id)
 
 
