@@ -197,15 +197,27 @@ def test_a_refund_from_inside_a_refunds_payment_is_a_refund_like_any_later_one(
 # --- a credit withdrawal: no lock, the credit is cleared before the payment ----------------------------------------
 
 
+@pytest.fixture
+def sold_pool_paying(registry, programme, open_pool, buy, alice, bob, close_sale):
+    """A pool whose sale closed above its goal (alice and bob 100 tokens each), of a new site whose wallet is
+    `wallet`: returns its id."""
+
+    def _pool(wallet, wdpa: int) -> int:
+        site = registry.registerSite("Wallet Park", b"ES", wdpa, "", wallet, {"from": programme}).return_value
+        pool_id = open_pool(siteId=site)
+        buy(pool_id, alice, 100)
+        buy(pool_id, bob, 100)
+        close_sale(pool_id)
+        return pool_id
+
+    return _pool
+
+
 def test_a_payee_re_entering_withdraw_credit_from_its_eth_receive_is_paid_once(
-    pools, registry, programme, open_pool, buy, alice, bob, close_sale, certify_final, rando
+    pools, sold_pool_paying, alice, certify_final, rando
 ):
     attacker = ReentrantReceiver.deploy(pools, {"from": alice})
-    site = registry.registerSite("Wallet Park", b"ES", 555_000_077, "", attacker, {"from": programme}).return_value
-    pool_id = open_pool(siteId=site)
-    buy(pool_id, alice, 100)
-    buy(pool_id, bob, 100)
-    close_sale(pool_id)
+    pool_id = sold_pool_paying(attacker, 555_000_077)
     certify_final(pool_id, 0)
     attacker.setRejecting(True, {"from": alice})
     pools.release(pool_id, 0, {"from": rando})  # refused: credited
@@ -223,16 +235,11 @@ def test_a_payee_re_entering_withdraw_credit_from_its_eth_receive_is_paid_once(
 
 
 @pytest.fixture
-def wallet_site_pool(pools, registry, programme, open_pool, buy, alice, bob, close_sale):
-    """A pool whose sale closed above its goal, of a site whose wallet tries to withdraw a credit when paid (within
-    the push's gas limit, so that the push itself goes through)."""
+def wallet_site_pool(pools, sold_pool_paying, alice):
+    """A sold pool of a site whose wallet tries to withdraw a credit when paid (within the push's gas limit, so that
+    the push itself goes through)."""
     wallet = CreditWithdrawingWallet.deploy(pools, {"from": alice})
-    site = registry.registerSite("Wallet Park", b"ES", 555_000_078, "", wallet, {"from": programme}).return_value
-    pool_id = open_pool(siteId=site)
-    buy(pool_id, alice, 100)
-    buy(pool_id, bob, 100)
-    close_sale(pool_id)
-    return wallet, pool_id
+    return wallet, sold_pool_paying(wallet, 555_000_078)
 
 
 def test_a_payee_withdrawing_the_tranche_being_pushed_to_it_finds_no_credit(
