@@ -288,13 +288,14 @@ def cmd_oracle_attest(ctx: Context) -> None:
     receipt = ctx.sender.send(fn)
     logs = ctx.system.pools.events.MilestoneCertified().process_receipt(receipt, errors=_discard())
     attested = certifier.events.OracleAttested().process_receipt(receipt, errors=_discard())
-    if logs:
-        ends = logs[0]["args"]["challengeEndsAt"]
+    ends = logs[0]["args"]["challengeEndsAt"] if logs else None
+    count = attested[0]["args"]["attestations"] if attested else None
+    if ends is not None:
         outcome = f"and CERTIFIED the milestone (challenge window until {format_time(ends)})"
     else:
-        count = attested[0]["args"]["attestations"] if attested else "?"
         # Oracles back a hash and its URI together: one on the same hash with another URI is not counted here.
-        outcome = f"({count} of the quorum of {certifier.functions.quorum().call()} so far, for this hash and URI)"
+        quorum = certifier.functions.quorum().call()
+        outcome = f"({'?' if count is None else count} of the quorum of {quorum} so far, for this hash and URI)"
     ctx.emit(
         "oracle.attest/1",
         {
@@ -303,9 +304,9 @@ def cmd_oracle_attest(ctx: Context) -> None:
             "evidence_hash": "0x" + evidence.hex(),
             "evidence_uri": uri or None,
             "oracle": ctx.signer.address,
-            "attestations": attested[0]["args"]["attestations"] if attested else None,
-            "certified": bool(logs),
-            "challenge_ends_at": time(logs[0]["args"]["challengeEndsAt"]) if logs else None,
+            "attestations": count,
+            "certified": ends is not None,
+            "challenge_ends_at": None if ends is None else time(ends),
             "transaction": _tx_json(receipt),
         },
         f"attested pool {pool_id} milestone {milestone_id} with evidence 0x{evidence.hex()} and URI {uri} {outcome}; "
